@@ -1,0 +1,52 @@
+# CNN Foundations: two commands, `make lab` and `make test`.
+# Everything installs into .venv from the pinned requirements.txt in one resolver run.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-done
+JOBS   ?= 2
+LAB_PORT ?= 8888
+
+.PHONY: setup lab test test-fast release grade demo-grade bench clean help
+
+help:
+	@echo "make lab      set up .venv and open JupyterLab on lessons/"
+	@echo "make test     set up .venv and run the whole test suite"
+	@echo "make release  regenerate lessons/ from solutions/ (nbgrader generate_assignment)"
+	@echo "make bench    run the benchmarks in bench/"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "Python 3.10 or newer is needed; found $$($(PYTHON) --version)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/jupyter server extension enable --sys-prefix nbgrader.server_extensions.validate_assignment >/dev/null 2>&1 || true
+	$(BIN)/python -c "import numpy, tensorflow, keras, nbgrader, ipywidgets; \
+	  print('setup: numpy', numpy.__version__, '| tensorflow', tensorflow.__version__, \
+	  '| keras', keras.__version__, '| nbgrader', nbgrader.__version__)" 2>/dev/null
+	touch $(STAMP)
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=lessons --port=$(LAB_PORT)
+
+test: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow and not browser" $(PYTEST_ARGS)
+
+release: setup
+	@for lesson in $$(ls solutions); do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nbgrader generate_assignment $$lesson --force --log-level=WARN || exit 1; \
+	done
+	@echo "lessons/ regenerated from solutions/"
+
+bench: setup
+	$(BIN)/python bench/conv.py
+
+clean:
+	rm -rf $(VENV) gradebook.db .pytest_cache

@@ -1,0 +1,21 @@
+"""Instant checks: run `checks.<exercise>(your_function)` right after writing it.
+
+Each check tries your function on many cases against the course_lib reference
+and prints either a pass or the first failing case with the input, the
+expected answer, your answer and a hint. It never raises and returns True or
+False. The graded tests try more cases than the checks do.
+"""
+
+from course_lib.checks.lesson00 import count_values
+from course_lib.checks.lesson01 import dense_forward, mlp_param_count, relu_forward, softmax
+from course_lib.checks.lesson02 import conv1d, conv2d_forward, correlate2d_single
+from course_lib.checks.lesson03 import conv_output_shape, conv_output_size, pool_output_shape
+from course_lib.checks.lesson04 import conv_params, summary
+from course_lib.checks.lesson05 import (avg_pool2d_forward, global_avg_pool2d_forward,
+                                        max_pool2d_backward, max_pool2d_forward)
+
+__all__ = ["count_values", "dense_forward", "relu_forward", "softmax", "mlp_param_count",
+           "conv1d", "correlate2d_single", "conv2d_forward", "conv_output_size",
+           "conv_output_shape", "pool_output_shape",
+           "conv_params", "summary", "max_pool2d_forward", "max_pool2d_backward",
+           "avg_pool2d_forward", "global_avg_pool2d_forward"]

@@ -1,0 +1,139 @@
+"""Instant checks for lesson 02: convolution by hand."""
+
+import numpy as np
+
+from course_lib import layers
+from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.layers.conv import pad_images
+
+FIGURE_X = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+FIGURE_W = np.array([1.0, -1.0, 2.0])
+FIGURE_IMAGE = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1],
+                         [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype=float)
+FIGURE_KERNEL = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=float)
+
+
+def _conv1d_no_flip(x, w, mode="full"):
+    return layers.conv1d(x, np.asarray(w)[::-1], mode)
+
+
+def _conv1d_valid_always(x, w, mode="full"):
+    return layers.conv1d(x, w, "valid")
+
+
+def _conv1d_full_always(x, w, mode="full"):
+    return layers.conv1d(x, w, "full")
+
+
+def _conv1d_same_left(x, w, mode="full"):
+    full = layers.conv1d(x, w, "full")
+    return full[: len(x)] if mode == "same" else layers.conv1d(x, w, mode)
+
+
+def conv1d(function):
+    """Check a learner's conv1d(x, w, mode) against np.convolve's modes."""
+    rng = np.random.default_rng(201)
+    cases = [Case((FIGURE_X, FIGURE_W), {"mode": mode}, label=f"the lesson's figure, {mode}")
+             for mode in ("full", "valid", "same")]
+    for n, f in [(6, 2), (7, 4), (9, 5), (4, 1)]:
+        for mode in ("full", "valid", "same"):
+            cases.append(Case((rng.normal(size=n), rng.normal(size=f)), {"mode": mode},
+                              label=f"n={n}, f={f}, {mode}"))
+    return run_check(
+        "conv1d", function, layers.conv1d, cases,
+        mistakes=[
+            Mistake(_conv1d_no_flip,
+                    "Convolution flips the kernel before sliding it: use w[::-1] "
+                    "(sliding without the flip is cross-correlation)."),
+            Mistake(_conv1d_valid_always,
+                    "Look at `mode`: full has n + f - 1 values, valid n - f + 1, same n."),
+            Mistake(_conv1d_full_always,
+                    "Look at `mode`: full has n + f - 1 values, valid n - f + 1, same n."),
+            Mistake(_conv1d_same_left,
+                    "'same' is the centre of 'full': drop (f - 1) // 2 values at the start."),
+        ],
+        generic_hint="full[t] = sum_k x[k] * w[t - k]; pad x with f - 1 zeros on each side "
+                     "and slide the flipped kernel.")
+
+
+def correlate2d_single(function):
+    """Check a learner's correlate2d_single(image, kernel) (valid, no flip)."""
+    rng = np.random.default_rng(202)
+    cases = [Case((FIGURE_IMAGE, FIGURE_KERNEL), label="the 5x5 image and 3x3 kernel of the lesson")]
+    for h, w, kh, kw in [(4, 4, 2, 2), (6, 5, 3, 2), (7, 9, 3, 3), (5, 5, 1, 1), (4, 6, 4, 3)]:
+        cases.append(Case((rng.normal(size=(h, w)), rng.normal(size=(kh, kw))),
+                          label=f"image {h}x{w}, kernel {kh}x{kw}"))
+    return run_check(
+        "correlate2d_single", function, layers.correlate2d_single, cases,
+        mistakes=[
+            Mistake(lambda image, kernel: layers.correlate2d_single(image, kernel[::-1, ::-1]),
+                    "Deep-learning 'convolution' does not flip the kernel: multiply "
+                    "image[r + i, c + j] by kernel[i, j]."),
+            Mistake(lambda image, kernel: layers.correlate2d_single(image.T, kernel.T).T,
+                    "Rows are the first index and columns the second; check i vs j."),
+        ],
+        generic_hint="out has shape (H - KH + 1, W - KW + 1) and "
+                     "out[r, c] = sum(image[r:r + KH, c:c + KW] * kernel).")
+
+
+def _conv_cases():
+    rng = np.random.default_rng(203)
+    cases = [Case((FIGURE_IMAGE.reshape(1, 5, 5, 1), FIGURE_KERNEL.reshape(3, 3, 1, 1),
+                   np.zeros(1)), label="the 5x5 figure as a batch of one image")]
+    specs = [((2, 5, 5, 3), 3, 2, 2, 1), ((2, 6, 6, 2), 3, 3, 1, "valid"),
+             ((3, 7, 5, 2), 3, 2, 1, "same"), ((2, 8, 7, 3), 3, 2, 2, "same"),
+             ((2, 7, 9, 2), 2, 3, 2, "valid"), ((1, 6, 8, 1), 4, 2, 2, 2)]
+    for shape, f, k, stride, padding in specs:
+        x = rng.normal(size=shape)
+        w = rng.normal(size=(f, f, shape[3], k))
+        b = rng.normal(size=k)
+        cases.append(Case((x, w, b), {"stride": stride, "padding": padding},
+                          label=f"x {shape}, {f}x{f} kernel, K={k}, stride {stride}, "
+                                f"padding {padding!r}"))
+    return cases
+
+
+def _reference(x, w, b, stride=1, padding="valid"):
+    return layers.conv2d_forward(x, w, b, stride=stride, padding=padding)[0]
+
+
+def _one_sided(x, w, b, stride=1, padding="valid"):
+    """Every zero of the padding put after the image (bottom/right)."""
+    from course_lib import shapes
+
+    f = w.shape[0]
+    pads = [sum(shapes.padding_amounts(size, f, stride, padding)) for size in x.shape[1:3]]
+    padded = pad_images(x, ((0, pads[0]), (0, pads[1])))
+    return layers.conv2d_forward(padded, w, b, stride=stride, padding="valid")[0]
+
+
+def conv2d_forward(function):
+    """Check a learner's conv2d_forward(x, w, b, stride, padding) -> (out, cache)."""
+    def channel0(x, w, b, stride=1, padding="valid"):
+        return _reference(x[..., :1], w[:, :, :1], b, stride, padding)
+
+    def bias_first_image(x, w, b, stride=1, padding="valid"):
+        out = _reference(x, w, np.zeros_like(b), stride, padding)
+        out[0] += b
+        return out
+
+    return run_check(
+        "conv2d_forward", function, _reference, _conv_cases(),
+        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        mistakes=[
+            Mistake(lambda x, w, b, stride=1, padding="valid":
+                    _reference(x, w[::-1, ::-1], b, stride, padding),
+                    "Conv layers do not flip the kernel: use w[i, j] at window offset (i, j)."),
+            Mistake(lambda x, w, b, stride=1, padding="valid":
+                    _reference(x, w, np.zeros_like(b), stride, padding),
+                    "Add the bias b[k] to every output pixel of filter k."),
+            Mistake(bias_first_image,
+                    "The bias goes on every image of the batch, not only the first."),
+            Mistake(channel0,
+                    "Sum the products over all input channels: the window is (KH, KW, C)."),
+            Mistake(_one_sided,
+                    "Pad on both sides: P zeros at the top and the bottom (and left, right); "
+                    "for 'same' put total // 2 first and the odd one at the bottom/right."),
+        ],
+        generic_hint="out[n, r, c, k] = sum(x_pad[n, r*S:r*S + F, c*S:c*S + F, :] * w[..., k]) "
+                     "+ b[k]; out has shape (N, H_out, W_out, K).")

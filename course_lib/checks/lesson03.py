@@ -1,0 +1,104 @@
+"""Instant checks for lesson 03: stride, padding and output shapes."""
+
+import math
+
+from course_lib import shapes
+from course_lib.checks._core import Case, Mistake, run_check
+
+
+def _size_with(valid, same, explicit):
+    """A conv_output_size built from one formula per padding mode (for known mistakes)."""
+    def size(n, f, stride=1, padding="valid"):
+        if padding == "valid":
+            return valid(n, f, stride)
+        if padding == "same":
+            return same(n, f, stride)
+        return explicit(n, f, stride, padding)
+    return size
+
+
+RIGHT_VALID = lambda n, f, s: math.ceil((n - f + 1) / s)  # noqa: E731
+RIGHT_SAME = lambda n, f, s: math.ceil(n / s)  # noqa: E731
+RIGHT_EXPLICIT = lambda n, f, s, p: (n - f + 2 * p) // s + 1  # noqa: E731
+
+SIZE_MISTAKES = [
+    Mistake(_size_with(lambda n, f, s: (n - f) // s, RIGHT_SAME,
+                       lambda n, f, s, p: (n - f + 2 * p) // s),
+            "You forgot the + 1: a window of size n on an input of size n still gives one output."),
+    Mistake(_size_with(lambda n, f, s: (n - f + 1) // s, lambda n, f, s: n // s, RIGHT_EXPLICIT),
+            "Keras rounds up for 'valid' and 'same': ceil((n - f + 1) / s) and ceil(n / s)."),
+    Mistake(_size_with(lambda n, f, s: (n - f) // s + 1, lambda n, f, s: n // s, RIGHT_EXPLICIT),
+            "'same' keeps ceil(n / s) pixels: round up, a partial last window still counts."),
+    Mistake(_size_with(RIGHT_VALID, lambda n, f, s: n, RIGHT_EXPLICIT),
+            "'same' keeps the size only with stride 1; in general it is ceil(n / stride)."),
+    Mistake(_size_with(RIGHT_VALID, RIGHT_SAME, lambda n, f, s, p: (n - f + p) // s + 1),
+            "An int padding P adds P zeros on EACH side: the padded size is n + 2P."),
+]
+
+
+def _size_cases():
+    cases = [Case((200, 2), {"stride": 2, "padding": "valid"}, label="200 pixels, F=2, S=2, valid"),
+             Case((128, 3), {"stride": 2, "padding": "same"}, label="128 pixels, F=3, S=2, same"),
+             Case((5, 3), {"stride": 2, "padding": 1}, label="5 pixels, F=3, S=2, P=1"),
+             Case((7, 7), {"stride": 1, "padding": "valid"}, label="window as big as the input")]
+    for n, f, s in [(7, 3, 2), (10, 3, 3), (9, 2, 2), (11, 4, 3), (32, 5, 1), (6, 1, 4)]:
+        for padding in ("valid", "same", 0, 1, 2):
+            cases.append(Case((n, f), {"stride": s, "padding": padding},
+                              label=f"n={n}, f={f}, stride {s}, padding {padding!r}"))
+    return cases
+
+
+def conv_output_size(function):
+    """Check a learner's conv_output_size(n, f, stride, padding)."""
+    return run_check(
+        "conv_output_size", function, shapes.conv_output_size, _size_cases(),
+        mistakes=SIZE_MISTAKES,
+        generic_hint="valid: ceil((n - f + 1) / s); same: ceil(n / s); int P: "
+                     "(n - f + 2P) // s + 1.")
+
+
+def conv_output_shape(function):
+    """Check a learner's conv_output_shape(input_shape, filters, kernel_size, strides, padding)."""
+    cases = [Case(((200, 200, 1), 16, 2), {"strides": 2, "padding": "valid"},
+                  label="Conv2D(16, 2, strides=2) on 200x200x1"),
+             Case(((128, 128, 3), 32, 3), {"strides": 2, "padding": "same"},
+                  label="Conv2D(32, 3, strides=2, padding='same') on 128x128x3"),
+             Case(((5, 5, 3), 2, 3), {"strides": 2, "padding": 1}, label="5x5x3, F=3, S=2, P=1"),
+             Case(((9, 14, 3), 8, (3, 5)), {"strides": (2, 3), "padding": "valid"},
+                  label="rectangular input, kernel (3, 5), strides (2, 3)"),
+             Case(((10, 7, 4), 6, (2, 3)), {"strides": (3, 2), "padding": "same"},
+                  label="rectangular input, kernel (2, 3), strides (3, 2), same"),
+             Case(((28, 28, 1), 4, 5), {}, label="defaults: stride 1, valid")]
+
+    def swapped(input_shape, filters, kernel_size, strides=1, padding="valid"):
+        h, w, _ = shapes.conv_output_shape(input_shape, filters, kernel_size, strides, padding)
+        return (h, w, input_shape[2])
+
+    return run_check(
+        "conv_output_shape", function, shapes.conv_output_shape, cases,
+        mistakes=[Mistake(swapped, "The depth of a conv output is the number of filters, "
+                                   "not the input's channels.")],
+        generic_hint="Apply conv_output_size to H and to W (with their own kernel size and "
+                     "stride when pairs are given); the depth is `filters`.")
+
+
+def pool_output_shape(function):
+    """Check a learner's pool_output_shape(input_shape, pool_size, strides, padding)."""
+    cases = [Case(((100, 100, 15),), {"pool_size": 2, "strides": 2}, label="MaxPooling2D(2, 2)"),
+             Case(((100, 100, 15),), {"pool_size": 2}, label="MaxPooling2D(2): strides default"),
+             Case(((100, 100, 15),), {"pool_size": 2, "strides": 1},
+                  label="MaxPooling2D(pool_size=2, strides=1)"),
+             Case(((7, 9, 3),), {"pool_size": 3}, label="3x3 pool on 7x9"),
+             Case(((7, 9, 3),), {"pool_size": 2, "padding": "same"}, label="same padding, odd sizes"),
+             Case(((12, 10, 2),), {"pool_size": (3, 2), "strides": (2, 1)},
+                  label="rectangular pool and strides")]
+
+    def stride_one(input_shape, pool_size=2, strides=None, padding="valid"):
+        return shapes.pool_output_shape(input_shape, pool_size, strides or 1, padding)
+
+    return run_check(
+        "pool_output_shape", function, shapes.pool_output_shape, cases,
+        mistakes=[Mistake(stride_one, "In Keras strides=None means strides = pool_size "
+                                      "(windows that do not overlap), not 1.")],
+        generic_hint="Pooling uses the conv formulas with the pool size as the window; "
+                     "strides=None means strides = pool_size; the depth does not change.")

@@ -1,0 +1,120 @@
+"""The nbgrader pipeline, for every lesson in solutions/.
+
+For each lesson: the committed release equals a fresh `nbgrader
+generate_assignment`; the solution scores full marks under real `nbgrader
+autograde` (read from the gradebook); the unmodified release scores zero; each
+misconception in tests/variants loses points on the tests it names, and each
+alternative correct answer keeps full marks.
+"""
+
+import json
+import re
+
+import pytest
+
+from autograder.course import LESSONS, SOLUTIONS, autograde, lesson_ids, make_course, notebook_name
+from tests.variants import build_notebook, variants_for
+
+ALL_LESSONS = lesson_ids()
+
+
+def by_lesson(names):
+    """Parametrize over lessons, keeping one lesson's tests on one xdist worker."""
+    return pytest.mark.parametrize(
+        "lesson", [pytest.param(lesson, marks=pytest.mark.xdist_group(lesson))
+                   for lesson in names])
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Autograde each lesson once per worker: {lesson: {student: Score}}."""
+    cache = {}
+
+    def grade(lesson):
+        if lesson not in cache:
+            work = tmp_path_factory.mktemp(f"course_{lesson}")
+            course = make_course(work / "course", [lesson])
+            release = course / "lessons" / lesson / notebook_name(lesson)
+            solution = SOLUTIONS / lesson / notebook_name(lesson)
+            submissions = {"solution": solution, "release": release}
+            for variant in variants_for(lesson):
+                submissions[variant.name] = build_notebook(
+                    release, solution, variant.replace, work / f"{variant.name}.ipynb")
+            cache[lesson] = (course, autograde(course, lesson, submissions))
+        return cache[lesson]
+
+    return grade
+
+
+def test_lessons_present():
+    """solutions/ and lessons/ hold the same lessons, 00 and 01 at least."""
+    released = sorted(path.name for path in LESSONS.iterdir() if path.is_dir())
+    assert released == ALL_LESSONS
+    assert {"00", "01"} <= {lesson[:2] for lesson in ALL_LESSONS}
+
+
+@pytest.mark.slow
+@by_lesson(ALL_LESSONS)
+def test_release_is_fresh_generation(lesson, graded):
+    """The committed release equals a fresh generate_assignment byte for byte."""
+    course, _ = graded(lesson)
+    fresh = (course / "lessons" / lesson / notebook_name(lesson)).read_bytes()
+    committed = (LESSONS / lesson / notebook_name(lesson)).read_bytes()
+    assert fresh == committed, f"lessons/{lesson} is stale: run `make release`"
+
+
+@pytest.mark.slow
+@by_lesson(ALL_LESSONS)
+def test_solution_full_marks_release_zero(lesson, graded):
+    """The solution scores full marks and the untouched release scores zero."""
+    _, scores = graded(lesson)
+    assert scores["solution"].max_score > 0
+    assert scores["solution"].full_marks, scores["solution"].tests
+    assert scores["release"].score == 0, scores["release"].tests
+
+
+@pytest.mark.slow
+@by_lesson([lesson for lesson in ALL_LESSONS if variants_for(lesson)])
+def test_misconceptions_lose_points_alternatives_keep_them(lesson, graded):
+    """Every wrong answer loses points on its tests; every other correct answer keeps all."""
+    _, scores = graded(lesson)
+    problems = []
+    for variant in variants_for(lesson):
+        score = scores[variant.name]
+        if not variant.must_lose and not score.full_marks:
+            problems.append(f"{variant.name}: a correct answer lost points {score.tests}")
+        for test in variant.must_lose:
+            got, maximum = score.tests[test]
+            if not got < maximum:
+                problems.append(f"{variant.name}: {test} kept {got}/{maximum}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("folder", ["solutions", "lessons"])
+def test_notebooks_stored_without_outputs(folder):
+    """Notebooks are committed without outputs or execution counts."""
+    for lesson in ALL_LESSONS:
+        path = SOLUTIONS.parent / folder / lesson / notebook_name(lesson)
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, (path, cell["id"])
+
+
+def test_release_has_no_solution_or_hidden_tests():
+    """No student version contains a solution region or a hidden-test region."""
+    marker = re.compile(r"(BEGIN|END) (SOLUTION|HIDDEN TESTS)")
+    for lesson in ALL_LESSONS:
+        text = (LESSONS / lesson / notebook_name(lesson)).read_text(encoding="utf-8")
+        assert not marker.search(text), lesson
+
+
+def test_sources_have_solutions_and_graded_tests():
+    """Each graded lesson has solution cells with markers and test cells with points."""
+    for lesson in ALL_LESSONS:
+        notebook = json.loads((SOLUTIONS / lesson / notebook_name(lesson)).read_text())
+        metas = [cell["metadata"].get("nbgrader", {}) for cell in notebook["cells"]]
+        tests = [meta for meta in metas if meta.get("grade") and not meta.get("solution")]
+        assert tests and all(meta.get("points", 0) > 0 for meta in tests), lesson
+        ids = [meta["grade_id"] for meta in metas if meta]
+        assert len(ids) == len(set(ids)), f"{lesson}: duplicate grade_id"

@@ -1,0 +1,64 @@
+"""Submissions the tests autograde for each lesson, besides the solution and the blank release.
+
+Each lesson has a module `lesson_NN.py` here with `VARIANTS`, a list of Variant:
+a student notebook made from the release with every solution cell filled in
+from the solution, then some cells replaced:
+
+- a *misconception* (`must_lose` names the graded tests that must lose points):
+  a plausible wrong answer, such as a forgotten bias;
+- an *alternative* (`must_lose` empty): another correct way to write the
+  exercise, which must keep full marks.
+"""
+
+import copy
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Variant:
+    """A filled-in student notebook to autograde.
+
+    - name: used as the student id, so letters, digits and underscores
+    - replace: {grade_id of a solution cell: the new cell source}
+    - must_lose: grade_ids of the test cells that must score below their maximum
+    """
+
+    name: str
+    replace: dict
+    must_lose: list = field(default_factory=list)
+
+
+def variants_for(lesson):
+    """The Variant list of a lesson id like '01_dense_layers' (empty if none)."""
+    module_name = f"tests.variants.lesson_{lesson[:2]}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        return []
+    return module.VARIANTS
+
+
+def build_notebook(release_path, solution_path, replace, target):
+    """Write the release notebook with its solution cells filled in and `replace` applied."""
+    release = json.loads(Path(release_path).read_text(encoding="utf-8"))
+    solution = json.loads(Path(solution_path).read_text(encoding="utf-8"))
+    solved = {cell["metadata"]["nbgrader"]["grade_id"]: cell["source"]
+              for cell in solution["cells"]
+              if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    unknown = set(replace) - set(solved)
+    if unknown:
+        raise KeyError(f"no solution cells named {sorted(unknown)}; have {sorted(solved)}")
+    notebook = copy.deepcopy(release)
+    for cell in notebook["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in replace:
+            cell["source"] = replace[grade_id]
+        elif grade_id in solved:
+            cell["source"] = solved[grade_id]
+    Path(target).write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return Path(target)

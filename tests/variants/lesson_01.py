@@ -1,0 +1,59 @@
+"""Wrong and alternative answers for lesson 01 (dense layers, activations)."""
+
+from tests.variants import Variant
+
+DENSE = "def dense_forward(x, w, b):\n    {body}\n"
+RELU = "def relu_forward(x):\n    {body}\n"
+SOFTMAX = "def softmax(x):\n    {body}\n"
+COUNT = "def mlp_param_count(sizes):\n    {body}\n"
+
+
+def dense(body):
+    return {"dense_forward": DENSE.format(body=body)}
+
+
+VARIANTS = [
+    # misconceptions
+    Variant("dense_no_bias", dense("return x @ w, (x, w, b)"), ["test_dense_forward"]),
+    Variant("dense_bias_once_per_batch",
+            dense("out = x @ w\n    out[0] += b\n    return out, (x, w, b)"), ["test_dense_forward"]),
+    Variant("dense_uses_reference",
+            dense("from course_lib.layers import dense_forward as reference\n"
+                  "    return reference(x, w, b)"), ["test_dense_forward"]),
+    Variant("relu_clips_at_one",
+            {"relu_forward": RELU.format(body="return np.clip(x, 0, 1), x")}, ["test_relu_forward"]),
+    Variant("softmax_overflows",
+            {"softmax": SOFTMAX.format(
+                body="e = np.exp(x)\n    return e / e.sum(axis=-1, keepdims=True)")},
+            ["test_softmax"]),
+    Variant("softmax_wrong_axis",
+            {"softmax": SOFTMAX.format(
+                body="e = np.exp(x - x.max())\n    return e / e.sum(axis=0, keepdims=True)")},
+            ["test_softmax"]),
+    Variant("params_no_bias",
+            {"mlp_param_count": COUNT.format(
+                body="return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))")},
+            ["test_mlp_param_count"]),
+    Variant("params_bias_per_weight",
+            {"mlp_param_count": COUNT.format(
+                body="return sum(2 * a * b for a, b in zip(sizes[:-1], sizes[1:]))")},
+            ["test_mlp_param_count"]),
+    # other correct answers
+    Variant("alternative_loops", {
+        "dense_forward": DENSE.format(body=(
+            "out = np.zeros((x.shape[0], w.shape[1]))\n"
+            "    for n in range(x.shape[0]):\n"
+            "        for j in range(w.shape[1]):\n"
+            "            out[n, j] = sum(x[n, i] * w[i, j] for i in range(x.shape[1])) + b[j]\n"
+            "    return out, (x, w, b)")),
+        "relu_forward": RELU.format(body="return x * (x > 0), x"),
+        "softmax": SOFTMAX.format(body=(
+            "z = x - np.max(x, axis=1, keepdims=True)\n"
+            "    return np.exp(z - np.log(np.sum(np.exp(z), axis=1, keepdims=True)))")),
+        "mlp_param_count": COUNT.format(body=(
+            "total = 0\n"
+            "    for i in range(1, len(sizes)):\n"
+            "        total += (sizes[i - 1] + 1) * sizes[i]\n"
+            "    return total")),
+    }),
+]
