@@ -40,6 +40,7 @@ def nbgrader(args, cwd, timeout=None):
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env["COURSE_PROGRESS"] = "off"  # grading must not touch a learner's progress record
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,
                             capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:

@@ -10,13 +10,31 @@ A check never raises: an exception in the learner's code is reported as a
 failed case, and the check returns False.
 """
 
+import contextvars
+import inspect
+import textwrap
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from course_lib import progress
+
 PASS_NOTE = ("The graded tests try more cases than these, including some you have not "
              "seen, so a pass here is a good sign, not a promise of full marks.")
+
+
+CURRENT_LESSON = contextvars.ContextVar("current_lesson", default="?")
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+
+
+def solution_pointer(lesson, name):
+    """Where the worked solution of exercise `name` of lesson `lesson` (e.g. '01') is."""
+    matches = sorted(SOLUTIONS.glob(f"{lesson}_*/*.ipynb")) if SOLUTIONS.is_dir() else []
+    where = (matches[0].relative_to(SOLUTIONS.parent) if matches
+             else f"lesson {lesson}'s notebook in the course's solutions/ folder")
+    return f"Still stuck? The worked solution is in {where}, in the cell that defines {name}."
 
 
 @dataclass
@@ -77,7 +95,8 @@ def same_answer(got, expected, rtol=1e-5, atol=1e-6):
             return False
         expected_array = np.asarray(expected, dtype=float)
         return (got_array.shape == expected_array.shape
-                and bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol)))
+                and bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol,
+                                        equal_nan=True)))
     if isinstance(expected, (int, float, np.number)):
         try:
             return bool(np.isclose(float(got), float(expected), rtol=rtol, atol=atol))
@@ -86,13 +105,28 @@ def same_answer(got, expected, rtol=1e-5, atol=1e-6):
     return got == expected
 
 
+def _describe_inputs(reference, case):
+    """One line (or indented block) per argument, named as in the reference's signature."""
+    try:
+        names = list(inspect.signature(reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    lines = []
+    for index, value in enumerate(case.args):
+        name = names[index] if index < len(names) else f"argument {index + 1}"
+        lines.append(f"  {name} = " + textwrap.indent(_describe(value), "      ").lstrip())
+    for name, value in case.kwargs.items():
+        lines.append(f"  {name} = {_describe(value)}")
+    return "\n".join(lines)
+
+
 def _call(function, case):
     return function(*_copy(case.args), **_copy(case.kwargs))
 
 
 def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
               output=None, compare=same_answer):
-    """Try `function` on every case and print a pass or the first failure.
+    """Try `function` on every case, print a pass or the first failure, and record it.
 
     Inputs:
     - name: the exercise name shown to the learner
@@ -100,44 +134,61 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
     - reference: the course_lib function that gives the expected answer
     - cases: a list of Case
     - mistakes: Mistake objects tried, in order, when a case fails
-    - generic_hint: shown when no known mistake matches
+    - generic_hint: shown when no known mistake matches, and as extra help
+      from the second failure on
     - output: optional function that picks the part of the result to compare
       (for example the first element of an (out, cache) pair)
     - compare: function(got, expected) -> bool
 
     Returns True when every case passed.
     """
-    pick = output or (lambda result: result)
+    hint = _first_failure(name, function, reference, cases, mistakes, generic_hint,
+                          output or (lambda result: result), compare)
+    passed = hint is None
+    lesson = CURRENT_LESSON.get()
+    entry = progress.record(name, lesson, passed)
+    if passed:
+        print(f"✓ {name}: all {len(cases)} checks passed. {PASS_NOTE}")
+        return True
+    if hint:
+        print(f"  hint: {hint}")
+    failures = entry.get("failures", 0)
+    if failures >= progress.STRONGER_HINT_AFTER and generic_hint and hint != generic_hint:
+        print(f"  more help: {generic_hint}")
+    if failures >= progress.SOLUTION_POINTER_AFTER:
+        print("  " + solution_pointer(lesson, name))
+    return False
+
+
+def _first_failure(name, function, reference, cases, mistakes, generic_hint, pick, compare):
+    """Print the first failing case; return its hint ('' for none), or None when all pass."""
     for number, case in enumerate(cases, start=1):
         expected = pick(_call(reference, case))
         try:
             got = pick(_call(function, case))
         except NotImplementedError:
             print(f"✗ {name}: not written yet (the function still raises NotImplementedError).")
-            return False
+            return ""
         except Exception as error:  # the learner's code, any error at all
             where = traceback.format_exception_only(type(error), error)[-1].strip()
             print(f"✗ {name}: case {number} of {len(cases)} ({case.label}) raised {where}")
-            print(f"  input: {_describe(case.args)}")
-            return False
+            print(_describe_inputs(reference, case))
+            return generic_hint
         if compare(got, expected):
             continue
         hint = generic_hint
         for mistake in mistakes:
             try:
-                if compare(got, pick(_call(mistake.implementation, case))):
+                with np.errstate(all="ignore"):
+                    wrong_answer = pick(_call(mistake.implementation, case))
+                if compare(got, wrong_answer):
                     hint = mistake.hint
                     break
             except Exception:
                 continue
         print(f"✗ {name}: case {number} of {len(cases)} failed ({case.label}).")
-        print(f"  input:    {_describe(case.args)}")
-        if case.kwargs:
-            print(f"  options:  {case.kwargs}")
-        print(f"  expected: {_describe(expected)}")
-        print(f"  got:      {_describe(got)}")
-        if hint:
-            print(f"  hint: {hint}")
-        return False
-    print(f"✓ {name}: all {len(cases)} checks passed. {PASS_NOTE}")
-    return True
+        print(_describe_inputs(reference, case))
+        print("  expected: " + textwrap.indent(_describe(expected), "    ").lstrip())
+        print("  got:      " + textwrap.indent(_describe(got), "    ").lstrip())
+        return hint
+    return None

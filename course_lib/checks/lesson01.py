@@ -66,13 +66,13 @@ def softmax(function):
     return run_check(
         "softmax", function, layers.softmax, cases,
         mistakes=[
+            Mistake(no_max_shift,
+                    "np.exp overflows for large logits: subtract each row's max first "
+                    "(the result does not change, the numbers stay small)."),
             Mistake(lambda x: np.exp(x - x.max()) / np.exp(x - x.max()).sum(),
                     "Normalize each row on its own: sum over the last axis, keepdims=True."),
             Mistake(lambda x: np.exp(x) / np.exp(x).sum(axis=0, keepdims=True),
                     "Each row is one example: sum over axis -1, not axis 0."),
-            Mistake(no_max_shift,
-                    "np.exp overflows for large logits: subtract each row's max first "
-                    "(the result does not change, the numbers stay small)."),
         ],
         generic_hint="softmax(x)_j = exp(x_j - max(x)) / sum_k exp(x_k - max(x)), row by row.")
 
