@@ -40,6 +40,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow and not browser" $(PYTEST_ARGS)
 
 release: setup
+	$(BIN)/python tools/course_links.py
 	@for lesson in $$(ls solutions); do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nbgrader generate_assignment $$lesson --force --log-level=WARN || exit 1; \
 	done

@@ -107,18 +107,20 @@ def global_avg_pool2d_forward(function):
         generic_hint="out[n, c] = mean of x[n, :, :, c]: x.mean(axis=(1, 2)).")
 
 
-def max_pool2d_backward(function, forward):
-    """Check a learner's max_pool2d_backward(dout, cache), with caches from their forward.
+def max_pool2d_backward(function):
+    """Check a learner's max_pool2d_backward(dout, cache), cache = (x, pool_size, stride).
 
-    Inputs:
-    - function: the learner's max_pool2d_backward
-    - forward: the learner's max_pool2d_forward (its cache feeds the backward pass)
+    The caches are built as the lesson's max_pool2d_forward builds them, with the
+    stride resolved to a number, so the check does not depend on the forward pass.
     """
-    def chain(backward, forward_pass):
+    def with_cache(backward):
         def run(x, dout, pool_size, stride):
-            _, cache = forward_pass(x, pool_size, stride)
-            return backward(dout, cache)
+            return backward(dout, (x, pool_size, pool_size if stride is None else stride))
         return run
+
+    def reference(x, dout, pool_size, stride):
+        _, cache = layers.max_pool2d_forward(x, pool_size, stride)
+        return layers.max_pool2d_backward(dout, cache)
 
     rng = np.random.default_rng(504)
     cases = [Case((FIGURE, np.array([[1.0, 2.0], [3.0, 4.0]])[None, :, :, None], 2, None),
@@ -132,7 +134,6 @@ def max_pool2d_backward(function, forward):
 
     def spread(dout, cache):
         x, pool_size, stride = cache
-        stride = pool_size if stride is None else stride
         dx = np.zeros_like(x, dtype=float)
         for i in range(dout.shape[1]):
             for j in range(dout.shape[2]):
@@ -140,15 +141,31 @@ def max_pool2d_backward(function, forward):
                     dout[:, i: i + 1, j: j + 1, :])
         return dx
 
-    def learner_forward_cache(x, pool_size, stride):
-        return None, (x, pool_size, stride)
+    def assign(dout, cache):
+        x, pool_size, stride = cache
+        dx = np.zeros_like(x, dtype=float)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                rows = slice(i * stride, i * stride + pool_size)
+                columns = slice(j * stride, j * stride + pool_size)
+                window = x[:, rows, columns, :]
+                mask = window == window.max(axis=(1, 2), keepdims=True)
+                dx[:, rows, columns, :] = np.where(mask, dout[:, i: i + 1, j: j + 1, :],
+                                                   dx[:, rows, columns, :])
+        return dx
 
-    mistakes = [Mistake(chain(spread, learner_forward_cache),
-                        "Only the largest value of each window gets the gradient; "
-                        "the others did not affect the output, so their gradient is 0.")]
     return run_check(
-        "max_pool2d_backward", chain(function, forward),
-        chain(layers.max_pool2d_backward, layers.max_pool2d_forward), cases,
-        mistakes=mistakes,
+        "max_pool2d_backward", with_cache(function), reference, cases,
+        mistakes=[
+            Mistake(with_cache(spread),
+                    "Only the largest value of each window gets the gradient; the others did "
+                    "not affect the output, so their gradient is 0."),
+            Mistake(with_cache(lambda dout, cache: spread(dout, cache) / cache[1] ** 2),
+                    "Sharing dout / p**2 over the window is average pooling's backward; max "
+                    "pooling sends all of dout to the window's max."),
+            Mistake(with_cache(assign),
+                    "When windows overlap, one input can be the max of several windows: add "
+                    "their gradients (+=) instead of overwriting."),
+        ],
         generic_hint="For every window, add dout[n, i, j, c] to dx at the position of that "
-                     "window's max (np.argmax of the flattened window, then np.unravel_index).")
+                     "window's max; every other position of the window gets 0.")

@@ -1,0 +1,132 @@
+"""Instant checks for lesson 10 (Keras: from MLP to CNN). Keras is imported when a check runs."""
+
+import traceback
+
+from course_lib.checks._core import PASS_NOTE
+
+
+def layer_table(model):
+    """[(layer class name, output shape without the batch axis, parameter count)], no InputLayer.
+
+    Introduced in lesson 10.
+    """
+    rows = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        rows.append((type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params()))
+    return rows
+
+
+def _build(name, function):
+    try:
+        return function()
+    except NotImplementedError:
+        print(f"✗ {name}: not written yet (the function still raises NotImplementedError).")
+    except Exception as error:  # the learner's code, any error at all
+        print(f"✗ {name}: calling it raised {traceback.format_exception_only(type(error), error)[-1].strip()}")
+    return None
+
+
+def _compare_models(name, got_model, expected_model, hints):
+    if got_model is None:
+        return False
+    if not hasattr(got_model, "layers") or not hasattr(got_model, "count_params"):
+        print(f"✗ {name}: expected a Keras model, got {type(got_model).__name__}.")
+        return False
+    got, expected = layer_table(got_model), layer_table(expected_model)
+    got_types = [row[0] for row in got]
+    expected_types = [row[0] for row in expected]
+    if got_types != expected_types:
+        missing = [kind for kind in expected_types if kind not in got_types]
+        print(f"✗ {name}: the layers are {got_types}")
+        print(f"  expected:          {expected_types}")
+        if "Dropout" in missing:
+            print(f"  hint: {hints['dropout']}")
+        elif "Flatten" in missing:
+            print(f"  hint: {hints['flatten']}")
+        elif "Rescaling" in missing:
+            print("  hint: the model starts with Rescaling(1 / 255): it receives uint8 pixels.")
+        else:
+            print("  hint: compare your layers one by one with the summary in the exercise.")
+        return False
+    for index, (row, want) in enumerate(zip(got, expected), start=1):
+        if row != want:
+            print(f"✗ {name}: layer {index} ({row[0]}) has output shape {row[1]} and "
+                  f"{row[2]:,} parameters; expected {want[1]} and {want[2]:,}.")
+            print(f"  hint: {hints['shape']}")
+            return False
+    print(f"✓ {name}: {len(got)} layers, output shapes and {got_model.count_params():,} "
+          f"parameters match the summary. {PASS_NOTE}")
+    return True
+
+
+def build_mnist_mlp(function):
+    """Check a learner's build_mnist_mlp() against the course_lib reference."""
+    from course_lib import training
+
+    hints = {
+        "dropout": "each hidden Dense(256) is followed by Dropout(0.45); Dropout has no "
+                   "parameters, so the count can be right while the layers are not.",
+        "flatten": "a Dense layer on (28, 28) images works on the last axis only: Flatten first.",
+        "shape": "check the units (256, 256, 10) and that Flatten comes before the first Dense.",
+    }
+    return _compare_models("build_mnist_mlp", _build("build_mnist_mlp", function),
+                           training.build_mnist_mlp(), hints)
+
+
+def build_cifar10_cnn(function):
+    """Check a learner's build_cifar10_cnn() against the course_lib reference."""
+    from course_lib import training
+
+    hints = {
+        "dropout": "the summary has Dropout(0.3) before Flatten: 0 parameters, but a layer.",
+        "flatten": "without Flatten, Dense(500) is applied to every pixel of the (4, 4, 64) "
+                   "feature maps; flatten them into 1,024 values first.",
+        "shape": "kernels are 2x2 (kernel_size=2) with padding='same'; each MaxPooling2D(2) "
+                 "halves height and width; Dense has 500 then 10 units.",
+    }
+    return _compare_models("build_cifar10_cnn", _build("build_cifar10_cnn", function),
+                           training.build_cifar10_cnn(), hints)
+
+
+def compile_and_train(function):
+    """Run a learner's compile_and_train on a tiny random problem: compiled, 2 epochs, validation."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(40, 28, 28)).astype("uint8")
+    y = rng.integers(0, 10, size=40).astype("uint8")
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    try:
+        history = function(model, x, y, epochs=2, batch_size=16)
+    except NotImplementedError:
+        print("✗ compile_and_train: not written yet (the function still raises NotImplementedError).")
+        return False
+    except Exception as error:
+        print("✗ compile_and_train: raised "
+              f"{traceback.format_exception_only(type(error), error)[-1].strip()}")
+        return False
+    logs = getattr(history, "history", None)
+    if not isinstance(logs, dict):
+        print(f"✗ compile_and_train: expected the History that model.fit returns, got "
+              f"{type(history).__name__}.")
+        return False
+    if len(logs.get("loss", [])) != 2:
+        print(f"✗ compile_and_train: asked for 2 epochs, the history has "
+              f"{len(logs.get('loss', []))}.")
+        print("  hint: pass `epochs=epochs` (and `batch_size=batch_size`) to model.fit.")
+        return False
+    if not any(key.startswith("val_") for key in logs):
+        print("✗ compile_and_train: no validation curves in the history.")
+        print("  hint: model.fit(..., validation_split=0.2) keeps the last 20% for validation.")
+        return False
+    if not any("acc" in key for key in logs):
+        print("✗ compile_and_train: no accuracy in the history.")
+        print("  hint: compile with metrics=['accuracy'].")
+        return False
+    print(f"✓ compile_and_train: compiled, trained 2 epochs with validation "
+          f"(history keys {sorted(logs)}). {PASS_NOTE}")
+    return True

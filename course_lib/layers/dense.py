@@ -1,0 +1,57 @@
+"""Fully connected (Dense) layer: out = x @ w + b.
+
+Introduced in lesson 01.
+"""
+
+from course_lib.layers._validate import as_float_arrays, check_rank, check_shape
+
+
+def dense_forward(x, w, b):
+    """Forward pass of a Dense layer (keras.layers.Dense without activation).
+
+    Inputs:
+    - x: inputs, of shape (N, D)
+    - w: weights, of shape (D, M), the layout of keras.layers.Dense.kernel
+    - b: biases, of shape (M,)
+
+    Returns a tuple of:
+    - out: x @ w + b, of shape (N, M)
+    - cache: (x, w), what dense_backward needs
+
+    Introduced in lesson 01.
+    """
+    caller = "dense_forward"
+    x, w, b = as_float_arrays(x, w, b)
+    check_rank(caller, "x", x, 2, "(N, D)")
+    check_rank(caller, "w", w, 2, "(D, M)")
+    if x.shape[1] != w.shape[0]:
+        raise ValueError(
+            f"{caller}: x has {x.shape[1]} features but w expects {w.shape[0]} "
+            f"(x shape {x.shape}, w shape {w.shape})"
+        )
+    check_shape(caller, "b", b, (w.shape[1],), "(M,)")
+    out = x @ w + b
+    return out, (x, w)
+
+
+def dense_backward(dout, cache):
+    """Backward pass of a Dense layer.
+
+    Inputs:
+    - dout: upstream gradient, of shape (N, M)
+    - cache: (x, w) from dense_forward
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, of shape (N, D)
+    - dw: gradient with respect to w, of shape (D, M)
+    - db: gradient with respect to b, of shape (M,)
+
+    Introduced in lesson 01.
+    """
+    x, w = cache
+    dout = as_float_arrays(dout)[0].astype(x.dtype, copy=False)
+    check_shape("dense_backward", "dout", dout, (x.shape[0], w.shape[1]), "(N, M)")
+    dx = dout @ w.T
+    dw = x.T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db

@@ -1,0 +1,97 @@
+"""Optimizer steps, step-for-step equal to keras.optimizers.SGD and Adam.
+
+Each function takes the parameters ``w`` and their gradient ``dw`` and returns new
+parameters (``w`` itself is never modified). Arithmetic happens in ``w``'s dtype,
+as in Keras, so float32 weights give the same float32 numbers.
+
+Introduced in lesson 09.
+"""
+
+import numpy as np
+
+from course_lib.layers._validate import as_float_array, check_same_shape
+
+
+def _weights_and_gradient(caller, w, dw):
+    w = as_float_array(w)
+    dw = np.asarray(dw).astype(w.dtype, copy=False)
+    check_same_shape(caller, "w", w, "dw", dw)
+    return w, dw
+
+
+def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
+    """One step of gradient descent with (optional) momentum, as keras.optimizers.SGD.
+
+    velocity = momentum * velocity - learning_rate * dw
+    w_new    = w + velocity
+    With momentum 0 this is plain gradient descent, w - learning_rate * dw.
+
+    Inputs:
+    - w: parameters, of any shape
+    - dw: gradient of the loss with respect to w, of the shape of w
+    - learning_rate: step size (Keras default 0.01)
+    - momentum: in [0, 1) (Keras default 0.0)
+    - velocity: the velocity returned by the previous step, or None for zeros
+
+    Returns a tuple of:
+    - w: the updated parameters, a new array of the shape of w
+    - velocity: the new velocity, of the shape of w; pass it to the next step
+
+    Introduced in lesson 09.
+    """
+    w, dw = _weights_and_gradient("sgd_step", w, dw)
+    if not 0 <= momentum < 1:
+        raise ValueError(f"sgd_step: momentum must be in [0, 1), got {momentum!r}")
+    dtype = w.dtype.type
+    if velocity is None:
+        velocity = np.zeros_like(w)
+    velocity = np.asarray(velocity).astype(w.dtype, copy=False)
+    check_same_shape("sgd_step", "w", w, "velocity", velocity)
+    if momentum == 0:
+        return w - dw * dtype(learning_rate), -(dw * dtype(learning_rate))
+    velocity = velocity * dtype(momentum) - dw * dtype(learning_rate)
+    return w + velocity, velocity
+
+
+def adam_step(w, dw, state, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """One step of Adam, as keras.optimizers.Adam (default hyper-parameters).
+
+    With t the step number (1 for the first step), g = dw:
+    m = m + (g - m) * (1 - beta_1)                  first moment (mean of g)
+    v = v + (g^2 - v) * (1 - beta_2)                second moment (mean of g^2)
+    alpha = learning_rate * sqrt(1 - beta_2^t) / (1 - beta_1^t)   bias correction
+    w_new = w - m * alpha / (sqrt(v) + epsilon)
+
+    Inputs:
+    - w: parameters, of any shape
+    - dw: gradient of the loss with respect to w, of the shape of w
+    - state: a dict, empty before the first step; adam_step fills it with
+      "iterations" (steps taken), "m" and "v" (arrays of the shape of w) and
+      updates it in place; use one dict per parameter array
+    - learning_rate, beta_1, beta_2, epsilon: Keras' names and defaults
+
+    Returns:
+    - w: the updated parameters, a new array of the shape of w
+
+    Introduced in lesson 09.
+    """
+    w, dw = _weights_and_gradient("adam_step", w, dw)
+    if not state:
+        state.update(iterations=0, m=np.zeros_like(w), v=np.zeros_like(w))
+    for key in ("iterations", "m", "v"):
+        if key not in state:
+            raise ValueError(
+                f"adam_step: state must be empty or have 'iterations', 'm' and 'v', "
+                f"got keys {list(state)}"
+            )
+    check_same_shape("adam_step", "w", w, "state['m']", state["m"])
+    dtype = w.dtype.type
+    step = dtype(state["iterations"] + 1)
+    beta_1_power = dtype(beta_1) ** step
+    beta_2_power = dtype(beta_2) ** step
+    alpha = dtype(learning_rate) * np.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+
+    m = state["m"] + (dw - state["m"]) * dtype(1 - beta_1)
+    v = state["v"] + (np.square(dw) - state["v"]) * dtype(1 - beta_2)
+    state.update(iterations=state["iterations"] + 1, m=m, v=v)
+    return w - (m * alpha) / (np.sqrt(v) + dtype(epsilon))

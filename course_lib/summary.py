@@ -1,0 +1,178 @@
+"""The shape and parameter columns of Keras' `model.summary()`, for a Sequential stack.
+
+A stack is a list of layers; each layer is a pair (name, options), with Keras'
+class name and Keras' argument names and defaults:
+
+    [("Conv2D", {"filters": 16, "kernel_size": 2, "padding": "same"}),
+     ("MaxPooling2D", {"pool_size": 2}),
+     ("Flatten", {}),
+     ("Dense", {"units": 10})]
+
+`summary(layers, input_shape)` walks the stack from the input shape (without the
+batch axis, e.g. (32, 32, 3)) and returns one row per layer:
+(name, output_shape, params). `print_summary` prints the rows as a table.
+
+Parameters per layer (all of them, trainable or not, as `count_params()`):
+
+- Conv2D: K * KH * KW * D_in + K (one bias per filter)
+- Dense: n_in * units + units (on the last axis)
+- BatchNormalization: 4 * C (gamma, beta trainable; moving mean and variance not)
+- pooling, Flatten, Dropout, Activation: 0
+
+Introduced in lesson 04.
+"""
+
+import math
+
+from course_lib import shapes
+
+LAYER_NAMES = (
+    "Conv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+    "Dense",
+    "Dropout",
+    "Activation",
+    "BatchNormalization",
+)
+
+_OPTIONS = {
+    "Conv2D": {"filters", "kernel_size", "strides", "padding", "activation"},
+    "MaxPooling2D": {"pool_size", "strides", "padding"},
+    "AveragePooling2D": {"pool_size", "strides", "padding"},
+    "GlobalAveragePooling2D": set(),
+    "GlobalMaxPooling2D": set(),
+    "Flatten": set(),
+    "Dense": {"units", "activation"},
+    "Dropout": {"rate"},
+    "Activation": {"activation"},
+    "BatchNormalization": set(),
+}
+
+
+def _check_layer(layer, position):
+    try:
+        name, options = layer
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"summary: layer {position} must be a pair (name, options), got {layer!r}"
+        ) from None
+    if name not in _OPTIONS:
+        raise ValueError(
+            f"summary: layer {position} has unknown name {name!r}; expected one of "
+            f"{', '.join(LAYER_NAMES)}"
+        )
+    if not isinstance(options, dict):
+        raise ValueError(f"summary: options of layer {position} ({name}) must be a dict, "
+                         f"got {options!r}")
+    unknown = set(options) - _OPTIONS[name]
+    if unknown:
+        raise ValueError(f"summary: {name} (layer {position}) got unknown options "
+                         f"{sorted(unknown)}; it accepts {sorted(_OPTIONS[name])}")
+    return name, options
+
+
+def _require_rank(name, input_shape, rank, layout):
+    if len(input_shape) != rank:
+        raise ValueError(f"summary: {name} needs an input of rank {rank} {layout} "
+                         f"(without the batch axis), got shape {tuple(input_shape)}")
+
+
+def layer_row(name, options, input_shape):
+    """Output shape and parameter count of one layer.
+
+    Inputs:
+    - name: a Keras layer class name from LAYER_NAMES
+    - options: dict of Keras arguments, e.g. {"filters": 16, "kernel_size": 2}
+    - input_shape: the layer's input shape without the batch axis, e.g. (32, 32, 3)
+
+    Returns a tuple of:
+    - output_shape: a tuple of ints, without the batch axis
+    - params: an int, the number of parameters (trainable and not)
+
+    Introduced in lesson 04.
+    """
+    name, options = _check_layer((name, options), "?")
+    input_shape = tuple(int(size) for size in input_shape)
+    if name == "Conv2D":
+        _require_rank(name, input_shape, 3, "(H, W, C)")
+        out = shapes.conv_output_shape(input_shape, options["filters"], options["kernel_size"],
+                                       options.get("strides", 1), options.get("padding", "valid"))
+        return out, shapes.conv_params(options["filters"], options["kernel_size"], input_shape[-1])
+    if name in ("MaxPooling2D", "AveragePooling2D"):
+        _require_rank(name, input_shape, 3, "(H, W, C)")
+        out = shapes.pool_output_shape(input_shape, options.get("pool_size", 2),
+                                       options.get("strides"), options.get("padding", "valid"))
+        return out, 0
+    if name in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        _require_rank(name, input_shape, 3, "(H, W, C)")
+        return (input_shape[-1],), 0
+    if name == "Flatten":
+        return (math.prod(input_shape),), 0
+    if name == "Dense":
+        units = options["units"]
+        return input_shape[:-1] + (units,), shapes.dense_params(input_shape[-1], units)
+    if name == "BatchNormalization":
+        return input_shape, 4 * input_shape[-1]
+    return input_shape, 0  # Dropout, Activation
+
+
+def summary(layers, input_shape):
+    """Output shape and parameter count of every layer of a Sequential stack.
+
+    Inputs:
+    - layers: a list of (name, options) pairs, e.g.
+      [("Conv2D", {"filters": 16, "kernel_size": 2, "padding": "same"}), ("Flatten", {})]
+    - input_shape: the shape of one input, without the batch axis, e.g. (32, 32, 3)
+
+    Returns:
+    - rows: a list with one tuple (name, output_shape, params) per layer, where
+      output_shape is a tuple of ints (no batch axis) and params an int; the columns
+      "Output Shape" and "Param #" of keras.Model.summary()
+
+    Introduced in lesson 04.
+    """
+    rows = []
+    shape = tuple(input_shape)
+    for position, layer in enumerate(layers):
+        name, options = _check_layer(layer, position)
+        shape, params = layer_row(name, options, shape)
+        rows.append((name, shape, params))
+    return rows
+
+
+def total_params(rows):
+    """Sum of the params column of summary rows. Introduced in lesson 04."""
+    return sum(params for _, _, params in rows)
+
+
+def format_summary(rows):
+    """Render summary rows as a text table like model.summary(), with a total line.
+
+    Inputs:
+    - rows: as returned by summary()
+
+    Returns:
+    - a string
+
+    Introduced in lesson 04.
+    """
+    lines = [f"{'Layer (type)':<26}{'Output Shape':<22}{'Param #':>12}", "=" * 60]
+    for name, shape, params in rows:
+        shown = "(None, " + ", ".join(str(size) for size in shape) + ")"
+        lines.append(f"{name:<26}{shown:<22}{params:>12,}")
+    lines += ["=" * 60, f"Total params: {total_params(rows):,}"]
+    return "\n".join(lines)
+
+
+def print_summary(layers, input_shape):
+    """Print the table of summary(layers, input_shape) and return its rows.
+
+    Introduced in lesson 04.
+    """
+    rows = summary(layers, input_shape)
+    print(format_summary(rows))
+    return rows

@@ -1,0 +1,106 @@
+"""Wrong and alternative answers for lesson 04 (counting parameters)."""
+
+from tests.variants import Variant
+
+CONV = "def conv_params(filters, kernel_size, d_in):\n    {body}\n"
+
+# A correct summary written with plain formulas (no course_lib.shapes); {rules} is spliced in
+# to make the misconceptions below.
+SUMMARY = '''def summary(layers, input_shape):
+    rows, shape = [], tuple(input_shape)
+    for name, options in layers:
+        params = 0
+        if name == "Conv2D":
+            h, w, c = shape
+            f = options["kernel_size"]
+            s = options.get("strides", 1)
+            if options.get("padding", "valid") == "same":
+                h_out, w_out = math.ceil(h / s), math.ceil(w / s)
+            else:
+                h_out, w_out = (h - f) // s + 1, (w - f) // s + 1
+            params = {conv_rule}
+            shape = (h_out, w_out, options["filters"])
+        elif name in ("MaxPooling2D", "AveragePooling2D"):
+            h, w, c = shape
+            p = options.get("pool_size", 2)
+            s = options.get("strides") or {pool_default}
+            if options.get("padding", "valid") == "same":
+                h_out, w_out = math.ceil(h / s), math.ceil(w / s)
+            else:
+                h_out, w_out = (h - p) // s + 1, (w - p) // s + 1
+            params = {pool_rule}
+            shape = (h_out, w_out, c)
+        elif name == "GlobalAveragePooling2D":
+            shape = (shape[-1],)
+        elif name == "Flatten":
+            params = {flatten_rule}
+            shape = (int(np.prod(shape)),)
+        elif name == "Dense":
+            params = shape[-1] * options["units"] + options["units"]
+            shape = (options["units"],)
+        elif name == "BatchNormalization":
+            params = {bn_rule}
+        rows.append((name, shape, params))
+    return rows
+'''
+CORRECT = dict(conv_rule='conv_params(options["filters"], f, c)', pool_default="p",
+               pool_rule="0", flatten_rule="0", bn_rule="4 * shape[-1]")
+
+
+def summary_with(**changes):
+    return {"summary": SUMMARY.format(**dict(CORRECT, **changes))}
+
+
+VARIANTS = [
+    # misconceptions: conv_params
+    Variant("conv_no_bias", {"conv_params": CONV.format(
+        body="return filters * kernel_size * kernel_size * d_in")}, ["test_conv_params"]),
+    Variant("conv_forgets_d_in", {"conv_params": CONV.format(
+        body="return filters * kernel_size * kernel_size + filters")}, ["test_conv_params"]),
+    Variant("conv_bias_per_weight", {"conv_params": CONV.format(
+        body="return 2 * filters * kernel_size * kernel_size * d_in")}, ["test_conv_params"]),
+    Variant("conv_uses_reference", {"conv_params": CONV.format(
+        body="return shapes.conv_params(filters, kernel_size, d_in)")}, ["test_conv_params"]),
+    # misconceptions: summary
+    Variant("summary_flatten_has_params", summary_with(flatten_rule="int(np.prod(shape))"),
+            ["test_summary"]),
+    Variant("summary_pooling_has_params", summary_with(pool_rule="c"), ["test_summary"]),
+    Variant("summary_pooling_stride_one", summary_with(pool_default="1"), ["test_summary"]),
+    Variant("summary_batchnorm_trainable_only", summary_with(bn_rule="2 * shape[-1]"),
+            ["test_summary"]),
+    Variant("summary_conv_forgets_bias",
+            summary_with(conv_rule='options["filters"] * f * f * c'), ["test_summary"]),
+    Variant("summary_uses_reference", {"summary": (
+        "def summary(layers, input_shape):\n"
+        "    from course_lib.summary import summary as reference\n"
+        "    return reference(layers, input_shape)\n")}, ["test_summary"]),
+    # other correct answers: plain formulas, loops, lists instead of tuples for shapes
+    Variant("alternative_formulas", dict(summary_with(), conv_params=CONV.format(body=(
+        "total = 0\n"
+        "    for _ in range(filters):\n"
+        "        total += kernel_size ** 2 * d_in + 1\n"
+        "    return total")))),
+    Variant("alternative_list_shapes", {"summary": (
+        "def summary(layers, input_shape):\n"
+        "    rows, shape = [], list(input_shape)\n"
+        "    for name, options in layers:\n"
+        "        params = 0\n"
+        "        if name == 'Conv2D':\n"
+        "            params = (options['kernel_size'] ** 2 * shape[-1] + 1) * options['filters']\n"
+        "            shape = list(shapes.conv_output_shape(shape, options['filters'],\n"
+        "                options['kernel_size'], options.get('strides', 1),\n"
+        "                options.get('padding', 'valid')))\n"
+        "        elif 'Pooling' in name and 'Global' not in name:\n"
+        "            shape = list(shapes.pool_output_shape(shape, **options))\n"
+        "        elif name == 'GlobalAveragePooling2D':\n"
+        "            shape = shape[-1:]\n"
+        "        elif name == 'Flatten':\n"
+        "            shape = [math.prod(shape)]\n"
+        "        elif name == 'Dense':\n"
+        "            params = (shape[-1] + 1) * options['units']\n"
+        "            shape = [options['units']]\n"
+        "        elif name == 'BatchNormalization':\n"
+        "            params = shape[-1] * 4\n"
+        "        rows.append([name, shape, params])\n"
+        "    return rows\n")}),
+]
