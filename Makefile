@@ -46,6 +46,13 @@ release: setup
 	done
 	@echo "lessons/ regenerated from solutions/"
 
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-or-zip [GRADE_ARGS='--jobs 2 --force']"; exit 2; }
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder.grade $(SUBMISSIONS) $(GRADE_ARGS)
+
+demo-grade: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m autograder.demo
+
 bench: setup
 	$(BIN)/python bench/conv.py
 

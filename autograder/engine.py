@@ -22,7 +22,8 @@ from autograder.course import notebook_name, read_scores
 from autograder.feedback import hide_tests
 from autograder.kernel import KERNEL_NAME, install_kernelspec
 from autograder.preprocessors import TAMPERING
-from autograder.submissions import SubmissionError, load_notebook
+from autograder.submissions import (SubmissionError, load_notebook, release_grade_ids,
+                                    untrack_foreign_cells)
 from autograder.template import release_notebook
 
 
@@ -99,6 +100,12 @@ class Grader:
             filter(None, [str(jupyter_dir), os.environ.get("JUPYTER_PATH")]))
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.config = grading_config(self.course, self.limits)
+        self._known_ids = {}
+
+    def _grade_ids(self, lesson):
+        if lesson not in self._known_ids:
+            self._known_ids[lesson] = release_grade_ids(release_notebook(self.course, lesson))
+        return self._known_ids[lesson]
 
     def _coursedir(self, lesson, student):
         from nbgrader.coursedir import CourseDirectory
@@ -138,6 +145,7 @@ class Grader:
         self._clear(lesson, student)
         try:
             notebook = load_notebook(path)
+            untrack_foreign_cells(notebook, self._grade_ids(lesson))
             submitted = self.course / "submitted" / student / lesson / notebook_name(lesson)
             submitted.parent.mkdir(parents=True, exist_ok=True)
             import nbformat

@@ -55,8 +55,12 @@ def hide_tests(autograded_path, release_path):
     nbformat.write(notebook, str(autograded_path))
 
 
-def leaks_hidden_code(html_path, solution_path):
-    """Lines of hidden test code (from the instructor's source) found in a feedback file."""
+def leaks_hidden_code(html_path, solution_path, release_path):
+    """Lines of hidden test code (from the instructor's source) found in a feedback file.
+
+    Lines that the student version shows elsewhere (an import, say) do not count.
+    """
+    visible = Path(release_path).read_text(encoding="utf-8")
     text_of_page = _plain_text(Path(html_path).read_text(encoding="utf-8"))
     solution = json.loads(Path(solution_path).read_text(encoding="utf-8"))
     leaked = []
@@ -67,7 +71,7 @@ def leaks_hidden_code(html_path, solution_path):
         hidden = source.split(HIDDEN_MARKERS[0], 1)[1].split(HIDDEN_MARKERS[1], 1)[0]
         for line in hidden.splitlines()[1:]:
             text = line.strip()
-            if len(text) > 25 and text in text_of_page:
+            if len(text) > 25 and text in text_of_page and json.dumps(text)[1:-1] not in visible:
                 leaked.append(text)
     return leaked
 

@@ -172,10 +172,13 @@ def main(argv=None):
         print(f"error: {error}", file=sys.stderr)
         return 2
     submissions, rejections = collect(folder, lessons)
-    template = course_template(lessons)
-    tests_by_lesson = lesson_tests(template / "gradebook.db")
     store = ResultStore(output / "results.jsonl")
     gradebook = output / "gradebook.db"
+    # Only the lessons handed in (and those already in the output gradebook) are prepared.
+    graded_before = set(lesson_tests(gradebook)) if gradebook.exists() else set()
+    template = course_template(sorted(({s.lesson for s in submissions} | graded_before)
+                                      & set(lessons)) or lessons[:1])
+    tests_by_lesson = lesson_tests(template / "gradebook.db")
     if ensure_gradebook(gradebook, template):
         for result in store.latest.values():
             record(gradebook, result)

@@ -163,3 +163,34 @@ def load_notebook(path):
     if notebook.nbformat != 4:
         raise SubmissionError(f"notebook format {notebook.nbformat} cannot be graded")
     return notebook
+
+
+def release_grade_ids(release_path):
+    """The grade_ids of the cells nbgrader tracks in a release notebook."""
+    import nbformat
+
+    release = nbformat.read(str(release_path), as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"] for cell in release.cells
+            if "grade_id" in cell.metadata.get("nbgrader", {})}
+
+
+def untrack_foreign_cells(notebook, known_ids):
+    """Turn cells with an unknown, missing or repeated grade_id into ordinary cells.
+
+    A student may rename a cell's grade_id or copy a graded cell; stock
+    nbgrader's add_missing_cells then fails on the half-stripped metadata. The
+    first cell with each known grade_id stays tracked; nbgrader puts back the
+    graded cells that are then missing. Returns the grade_ids untracked.
+    """
+    seen, untracked = set(), []
+    for cell in notebook.cells:
+        metadata = cell.get("metadata", {})
+        if "nbgrader" not in metadata:
+            continue
+        grade_id = metadata["nbgrader"].get("grade_id")
+        if grade_id not in known_ids or grade_id in seen:
+            del metadata["nbgrader"]
+            untracked.append(str(grade_id))
+        else:
+            seen.add(grade_id)
+    return untracked

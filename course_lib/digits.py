@@ -31,7 +31,7 @@ def load_digits_split(validation_fraction=VALIDATION_FRACTION, seed=SEED):
 
     The split is stratified: each digit keeps `validation_fraction` of its images for
     validation (rounded), chosen by a generator seeded with `seed`, so the same
-    arguments always give the same split (1,437 train / 360 validation by default).
+    arguments always give the same split (1,438 train / 359 validation by default).
 
     Inputs:
     - validation_fraction: the share of each class kept for validation, in (0, 1)

@@ -19,7 +19,7 @@ Keras is imported inside the functions: `import course_lib` never imports Tensor
 import os
 from dataclasses import dataclass, field
 
-SHORT_BATCH_SIZE = 64       # CPU: small batches train a small model fastest per epoch
+SHORT_BATCH_SIZE = 32       # CPU: small batches train a small model fastest per epoch
 GPU_BATCH_PER_DEVICE = 256  # an accelerator is fed bigger batches, scaled per device
 
 

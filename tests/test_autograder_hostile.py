@@ -266,12 +266,12 @@ def test_unreadable_files_get_clear_rows(batch):
 def test_feedback_hides_hidden_tests(batch):
     """Our feedback has no hidden test line; stock nbgrader's does (jupyter/nbgrader#917)."""
     ours = batch["output"] / "feedback" / "no_bias" / LESSON / f"{LESSON}.html"
-    assert leaks_hidden_code(ours, SOLUTION) == []
+    assert leaks_hidden_code(ours, SOLUTION, RELEASE) == []
     text = ours.read_text(encoding="utf-8")
     assert "test_dense_forward" in text and "AssertionError" in text
     nbgrader(["generate_feedback", LESSON, "--force"], cwd=batch["stock_course"])
     stock = batch["stock_course"] / "feedback" / "no_bias" / LESSON / f"{LESSON}.html"
-    assert leaks_hidden_code(stock, SOLUTION)
+    assert leaks_hidden_code(stock, SOLUTION, RELEASE)
 
 
 def test_summary_lists_every_submission(batch):

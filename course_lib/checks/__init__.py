@@ -16,6 +16,10 @@ from course_lib.checks.lesson03 import conv_output_shape, conv_output_size, pool
 from course_lib.checks.lesson04 import conv_params, summary
 from course_lib.checks.lesson05 import (avg_pool2d_forward, global_avg_pool2d_forward,
                                         max_pool2d_backward, max_pool2d_forward)
+from course_lib.checks.lesson06 import conv2d_backward, numerical_gradient, relative_error
+from course_lib.checks.lesson07 import dropout_backward, dropout_forward, l2_grad, l2_penalty
+from course_lib.checks.lesson09 import adam_step, sgd_step, softmax_cross_entropy
+from course_lib.checks.lesson08 import batchnorm_backward, batchnorm_forward
 from course_lib.checks.lesson10 import build_cifar10_cnn, build_mnist_mlp, compile_and_train
 from course_lib.checks.lesson11 import build_frozen_classifier, count_trainable_params, transfer_quiz
 
@@ -24,6 +28,10 @@ __all__ = ["count_values", "dense_forward", "relu_forward", "softmax", "mlp_para
            "conv_output_shape", "pool_output_shape",
            "conv_params", "summary", "max_pool2d_forward", "max_pool2d_backward",
            "avg_pool2d_forward", "global_avg_pool2d_forward"]
+__all__ += ["conv2d_backward", "numerical_gradient", "relative_error"]
+__all__ += ["dropout_forward", "dropout_backward", "l2_penalty", "l2_grad"]
+__all__ += ["sgd_step", "adam_step", "softmax_cross_entropy"]
+__all__ += ["batchnorm_forward", "batchnorm_backward"]
 __all__ += ["build_mnist_mlp", "build_cifar10_cnn", "compile_and_train",
             "count_trainable_params", "build_frozen_classifier", "transfer_quiz"]
 

@@ -21,7 +21,6 @@ from course_lib.layers.activations import (
     softplus,
     tanh,
 )
-from course_lib.layers.by_hand import conv1d, correlate2d_single
 from course_lib.layers.batchnorm import batchnorm_backward, batchnorm_forward
 from course_lib.layers.by_hand import conv1d, correlate2d_single
 from course_lib.layers.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
@@ -53,8 +52,6 @@ __all__ = [
     "conv2d_forward",
     "conv2d_backward",
     "conv2d_forward_naive",
-    "conv1d",
-    "correlate2d_single",
     "max_pool2d_forward",
     "max_pool2d_backward",
     "avg_pool2d_forward",

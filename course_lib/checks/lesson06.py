@@ -1,0 +1,167 @@
+"""Instant checks for lesson 06: backpropagation through a convolution, gradient checking."""
+
+import numpy as np
+
+from course_lib import gradcheck, layers
+from course_lib.checks._core import Case, Mistake, run_check
+
+
+def _conv_cases():
+    """(x, w, b, dout, stride, padding) cases; the lesson's cache is (x, w, b, stride, padding)."""
+    rng = np.random.default_rng(601)
+    cases = []
+    for n, h, w, c, f, k, s, p in [(1, 3, 3, 1, 2, 1, 1, 0), (2, 5, 5, 3, 3, 4, 1, 0),
+                                   (3, 4, 5, 2, 2, 2, 1, 1), (2, 7, 7, 2, 3, 3, 2, 1),
+                                   (2, 6, 6, 1, 1, 2, 2, 0)]:
+        out_h, out_w = (h + 2 * p - f) // s + 1, (w + 2 * p - f) // s + 1
+        cases.append(Case((rng.normal(size=(n, h, w, c)), rng.normal(size=(f, f, c, k)),
+                           rng.normal(size=k), rng.normal(size=(n, out_h, out_w, k)), s, p),
+                          label=f"x {(n, h, w, c)}, w {(f, f, c, k)}, stride {s}, padding {p}"))
+    return cases
+
+
+def _with_cache(backward):
+    def run(x, w, b, dout, stride, padding):
+        return backward(dout, (x, w, b, stride, padding))
+    return run
+
+
+def _reference_backward(x, w, b, dout, stride, padding):
+    _, cache = layers.conv2d_forward(x, w, b, stride, padding)
+    return layers.conv2d_backward(dout, cache)
+
+
+def _changed(index, new):
+    """A wrong backward: the reference with gradient `index` replaced by new(x, w, dout, s, p)."""
+    def run(x, w, b, dout, stride, padding):
+        grads = list(_reference_backward(x, w, b, dout, stride, padding))
+        grads[index] = new(x, w, dout, stride, padding)
+        return tuple(grads)
+    return run
+
+
+def _dw_first_image(x, w, dout, stride, padding):
+    _, cache = layers.conv2d_forward(x[:1], w, np.zeros(w.shape[3]), stride, padding)
+    return layers.conv2d_backward(dout[:1], cache)[1]
+
+
+def _dx_not_cropped(x, w, dout, stride, padding):
+    padded = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    _, cache = layers.conv2d_forward(padded, w, np.zeros(w.shape[3]), stride, 0)
+    return layers.conv2d_backward(dout, cache)[0]
+
+
+def conv2d_backward(function):
+    """Check a learner's conv2d_backward(dout, cache), cache = (x, w, b, stride, padding)."""
+    return run_check(
+        "conv2d_backward", _with_cache(function), _reference_backward, _conv_cases(),
+        mistakes=[
+            Mistake(_changed(2, lambda x, w, dout, s, p: dout.sum(axis=0)),
+                    "db sums dout over the batch AND every output position: "
+                    "dout.sum(axis=(0, 1, 2)), of shape (K,)."),
+            Mistake(_changed(2, lambda x, w, dout, s, p: np.full(w.shape[3], dout.sum())),
+                    "db has one value per filter: do not sum over the filter axis K."),
+            Mistake(_changed(1, _dw_first_image),
+                    "dw must add the contributions of every image in the batch, not only one."),
+            Mistake(_changed(1, lambda x, w, dout, s, p:
+                             _reference_backward(x, w, np.zeros(w.shape[3]), dout, s, p)[1]
+                             / x.shape[0]),
+                    "dw is a sum over the batch, not a mean: do not divide by N."),
+            Mistake(_changed(0, _dx_not_cropped),
+                    "dx must have the shape of x: cut the padding off the padded gradient."),
+        ],
+        generic_hint="db[k] = sum of dout[..., k]; dw[i, j] = sum over windows of "
+                     "x_window[i, j] * dout; dx adds w[i, j] @ dout into every window of a "
+                     "padded zero array, then crops the padding.")
+
+
+def _quadratic(a):
+    return lambda v: np.sum(a * v * v) + np.sum(v)
+
+
+def numerical_gradient(function):
+    """Check a learner's numerical_gradient(f, x, dout=None, h=1e-5)."""
+    rng = np.random.default_rng(602)
+    a = rng.normal(size=(3, 2))
+    matrix = rng.normal(size=(4, 3))
+    cases = [
+        Case((lambda v: np.sum(v ** 2), np.array([1.0, -2.0, 3.0])), {"h": 0.5},
+             label="f = sum(x**2), h = 0.5 (exact for a quadratic)"),
+        Case((_quadratic(a), rng.normal(size=(3, 2))), {"h": 1e-2},
+             label="a quadratic in a (3, 2) array, h = 0.01"),
+        Case((lambda v: np.sum(np.exp(v)), rng.normal(size=(2, 2))),
+             label="f = sum(exp(x)), default h"),
+        Case((lambda v: np.tanh(v @ matrix), rng.normal(size=(2, 4)), rng.normal(size=(2, 3))),
+             label="an array-valued f = tanh(x @ M) with dout"),
+        Case((lambda v: v, np.zeros((2, 2)), np.array([[1.0, 2.0], [3.0, 4.0]])),
+             label="f returns x itself (a view), with dout"),
+    ]
+
+    def reference(f, x, dout=None, h=1e-5):
+        return gradcheck.numerical_gradient(f, x.copy(), dout, h)
+
+    def one_sided(f, x, dout=None, h=1e-5):
+        grad = np.zeros(x.shape)
+        base = np.sum(np.array(f(x), dtype=float) * (1 if dout is None else dout))
+        for index in np.ndindex(x.shape):
+            x[index] += h
+            grad[index] = (np.sum(np.array(f(x), dtype=float) * (1 if dout is None else dout))
+                           - base) / h
+            x[index] -= h
+        return grad
+
+    return run_check(
+        "numerical_gradient", function, reference, cases,
+        compare=lambda got, expected: _close(got, expected, 1e-6),
+        mistakes=[
+            Mistake(one_sided, "That is a one-sided difference (f(x+h) - f(x)) / h, accurate only "
+                               "to about h: use (f(x+h) - f(x-h)) / (2h)."),
+            Mistake(lambda f, x, dout=None, h=1e-5: 2 * reference(f, x, dout, h),
+                    "The two evaluations are 2h apart: divide by 2h, not h."),
+            Mistake(lambda f, x, dout=None, h=1e-5: reference(f, x, None, h),
+                    "With dout, the gradient is that of sum(f(x) * dout): multiply by dout "
+                    "before summing."),
+        ],
+        generic_hint="For every index of x: set x[index] += h, evaluate sum(f(x) * dout), set "
+                     "x[index] -= 2h, evaluate again, restore x[index], and divide the "
+                     "difference by 2h.")
+
+
+def _close(got, expected, rtol):
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=1e-8))
+
+
+def relative_error(function):
+    """Check a learner's relative_error(a, b)."""
+    rng = np.random.default_rng(603)
+    a = rng.normal(size=(3, 4)) * 10.0 ** rng.integers(-5, 5, size=(3, 4))
+    cases = [Case((np.array([3.0]), np.array([1.0])), label="3 and 1"),
+             Case((np.array([1e6]), np.array([1e6 + 1.0])), label="large, close values"),
+             Case((np.array([1e-6]), np.array([2e-6])), label="tiny values, 2x apart"),
+             Case((np.array([2.0, -1.0]), np.array([0.0, 1.0])), label="opposite signs"),
+             Case((np.zeros(3), np.zeros(3)), label="both zero"),
+             Case((a, a * (1 + 1e-3 * rng.normal(size=a.shape))), label="many scales")]
+
+    def elementwise(a, b, denominator):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return float(np.max(np.abs(a - b) / np.maximum(1e-8, denominator(a, b))))
+
+    return run_check(
+        "relative_error", function, gradcheck.relative_error, cases,
+        compare=lambda got, expected: _close(got, np.asarray(expected), 1e-7),
+        mistakes=[
+            Mistake(lambda a, b: float(np.max(np.abs(np.asarray(a) - np.asarray(b)))),
+                    "That is the absolute error: divide by |a| + |b| to make it scale-free."),
+            Mistake(lambda a, b: elementwise(a, b, lambda a, b: np.abs(a)),
+                    "Divide by |a| + |b|, not |a| alone: the error must be symmetric in a, b."),
+            Mistake(lambda a, b: elementwise(a, b, lambda a, b: np.abs(a + b)),
+                    "Take absolute values first: |a| + |b|, not |a + b| (which is 0 when "
+                    "a = -b)."),
+            Mistake(lambda a, b: elementwise(a, b, lambda a, b: np.maximum(np.abs(a), np.abs(b))),
+                    "This course's denominator is |a| + |b|, not max(|a|, |b|)."),
+        ],
+        generic_hint="relative_error = max over elements of |a - b| / max(1e-8, |a| + |b|).")

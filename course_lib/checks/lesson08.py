@@ -1,0 +1,136 @@
+"""Instant checks for lesson 08: batch normalization."""
+
+import numpy as np
+
+from course_lib import layers
+from course_lib.checks._core import Case, Mistake, run_check
+
+
+def _state(channels, mean=None, variance=None):
+    return {"moving_mean": np.zeros(channels) if mean is None else np.array(mean, dtype=float),
+            "moving_variance": (np.ones(channels) if variance is None
+                                else np.array(variance, dtype=float))}
+
+
+def _forward_cases():
+    rng = np.random.default_rng(801)
+    cases = [Case((np.array([[1.0, 10.0], [3.0, 30.0]]), np.ones(2), np.zeros(2), True),
+                  label="two examples, two features, training")]
+    for shape, scale, training in [((4, 3), 1.0, True), ((5, 2), 0.05, True),
+                                   ((2, 3, 3, 2), 1.0, True), ((6, 3), 2.0, False),
+                                   ((1, 2, 2, 3), 1.0, False)]:
+        channels = shape[-1]
+        cases.append(Case((rng.normal(size=shape) * scale + 1.0, rng.normal(size=channels),
+                           rng.normal(size=channels), training),
+                          label=f"x {shape}, training={training}"))
+    return cases
+
+
+def _run_forward(forward):
+    """Call forward on a fresh state, twice when training; return (out, moving_mean, moving_var)."""
+    def run(x, gamma, beta, training):
+        channels = x.shape[-1]
+        state = (_state(channels) if training
+                 else _state(channels, np.linspace(-1, 1, channels),
+                             np.linspace(0.5, 2, channels)))
+        out, _ = forward(x, gamma, beta, state, training)
+        if training:
+            forward(x * 2 + 1, gamma, beta, state, training)
+        return (np.asarray(out), np.asarray(state["moving_mean"]),
+                np.asarray(state["moving_variance"]))
+    return run
+
+
+def _wrong_forward(training_stats=None, inference_batch=False, momentum_swapped=False,
+                   epsilon_outside=False, new_dict=False):
+    def forward(x, gamma, beta, state, training, momentum=0.99, epsilon=1e-3):
+        axes = tuple(range(x.ndim - 1))
+        if training or inference_batch:
+            mean = x.mean(axis=axes)
+            variance = (training_stats or (lambda v: v.var(axis=axes)))(x)
+        else:
+            mean, variance = state["moving_mean"], state["moving_variance"]
+        if training and not new_dict:
+            old = 1 - momentum if momentum_swapped else momentum
+            for key, value in (("moving_mean", mean), ("moving_variance", variance)):
+                state[key] = state[key] * old + value * (1 - old)
+        std = np.sqrt(variance) + epsilon if epsilon_outside else np.sqrt(variance + epsilon)
+        return gamma * (x - mean) / std + beta, None
+    return forward
+
+
+def batchnorm_forward(function):
+    """Check a learner's batchnorm_forward: outputs and moving statistics."""
+    def unbiased(x):
+        flat = x.reshape(-1, x.shape[-1])
+        return flat.var(axis=0, ddof=1)
+
+    return run_check(
+        "batchnorm_forward", _run_forward(function), _run_forward(layers.batchnorm_forward),
+        _forward_cases(),
+        mistakes=[
+            Mistake(_run_forward(_wrong_forward(inference_batch=True)),
+                    "At inference (training=False) use state's moving_mean and "
+                    "moving_variance, not the batch's statistics."),
+            Mistake(_run_forward(_wrong_forward(momentum_swapped=True)),
+                    "Keras' rule keeps most of the old value: moving = moving * momentum + "
+                    "batch * (1 - momentum)."),
+            Mistake(_run_forward(_wrong_forward(epsilon_outside=True)),
+                    "epsilon goes inside the square root: sqrt(variance + epsilon)."),
+            Mistake(_run_forward(_wrong_forward(training_stats=unbiased)),
+                    "Use the biased batch variance (divide by m, np.var's default ddof=0)."),
+            Mistake(_run_forward(_wrong_forward(new_dict=True)),
+                    "Update the moving statistics in the state dict you were given (in place), "
+                    "so the caller sees them."),
+        ],
+        generic_hint="Training: mean and biased variance over every axis but the last, "
+                     "out = gamma * (x - mean) / sqrt(var + epsilon) + beta, then "
+                     "moving = moving * momentum + batch * (1 - momentum) in state. "
+                     "Inference: the same with the moving statistics.")
+
+
+def batchnorm_backward(function):
+    """Check a learner's batchnorm_backward, with the batchnorm_forward defined beside it.
+
+    The cache layout is the learner's own, so the check calls the `batchnorm_forward` of the
+    notebook that defines `function` (its globals) to make the caches.
+    """
+    forward = getattr(function, "__globals__", {}).get("batchnorm_forward")
+    if forward is None:
+        print("✗ batchnorm_backward: define batchnorm_forward first (the check uses its cache).")
+        return False
+    rng = np.random.default_rng(802)
+    cases = []
+    for shape, training in [((2, 1), True), ((6, 3), True), ((4, 2), True),
+                            ((2, 3, 3, 2), True), ((5, 3), False)]:
+        channels = shape[-1]
+        cases.append(Case((rng.normal(size=shape) * 2 + 1, rng.normal(size=channels),
+                           rng.normal(size=channels), rng.normal(size=shape), training),
+                          label=f"x {shape}, training={training}"))
+
+    def through(forward_function, backward_function):
+        def run(x, gamma, beta, dout, training):
+            state = _state(x.shape[-1], np.full(x.shape[-1], 0.5), np.full(x.shape[-1], 2.0))
+            _, cache = forward_function(x, gamma, beta, state, training)
+            return tuple(backward_function(dout, cache))
+        return run
+
+    def no_mean_variance_paths(x, gamma, beta, dout, training):
+        dx, dgamma, dbeta = through(layers.batchnorm_forward, layers.batchnorm_backward)(
+            x, gamma, beta, dout, training)
+        axes = tuple(range(x.ndim - 1))
+        std = np.sqrt(x.var(axis=axes) + 1e-3) if training else np.sqrt(2.0 + 1e-3)
+        return dout * gamma / std, dgamma, dbeta
+
+    return run_check(
+        "batchnorm_backward", through(forward, function),
+        through(layers.batchnorm_forward, layers.batchnorm_backward), cases,
+        mistakes=[
+            Mistake(no_mean_variance_paths,
+                    "In training mode the mean and variance depend on x: dx = dout * gamma / "
+                    "std is only the inference gradient. Add the paths through the mean and "
+                    "the variance."),
+        ],
+        generic_hint="dbeta = sum(dout), dgamma = sum(dout * x_hat) over every axis but the "
+                     "last; in training dx = s / m * (m * g - sum(g) - x_hat * sum(g * x_hat)) "
+                     "with g = dout * gamma, s = 1 / sqrt(var + epsilon).")

@@ -1,0 +1,156 @@
+"""Instant checks for lesson 09: optimizer steps and softmax cross-entropy."""
+
+import numpy as np
+
+from course_lib import losses, optim
+from course_lib.checks._core import Case, Mistake, run_check
+
+
+def _gradient_sequences(seed):
+    rng = np.random.default_rng(seed)
+    cases = [Case((np.array([-0.5]), [np.array([-2.0])], 0.01, 0.0),
+                  label="the parabola: x = -0.5, gradient -2.0, learning rate 0.01")]
+    for shape, learning_rate, momentum, steps in [((3,), 0.1, 0.0, 3), ((2, 3), 0.05, 0.9, 4),
+                                                  ((4,), 0.01, 0.5, 5), ((2, 2, 3), 0.2, 0.99, 3)]:
+        cases.append(Case((rng.normal(size=shape), [rng.normal(size=shape) for _ in range(steps)],
+                           learning_rate, momentum),
+                          label=f"{steps} steps, w {shape}, learning_rate {learning_rate}, "
+                                f"momentum {momentum}"))
+    return cases
+
+
+def _sgd_path(step):
+    """Weights after each step of `step`, feeding its velocity back."""
+    def run(w, gradients, learning_rate, momentum):
+        path, velocity = [], None
+        for gradient in gradients:
+            w, velocity = step(w, gradient, learning_rate=learning_rate, momentum=momentum,
+                               velocity=velocity)
+            path.append(np.array(w, dtype=float))
+        return np.array(path)
+    return run
+
+
+def _momentum_rule(sign_w=1.0, sign_v=1.0, sign_g=-1.0):
+    def step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
+        velocity = np.zeros_like(w) if velocity is None else velocity
+        velocity = sign_v * momentum * velocity + sign_g * learning_rate * dw
+        return w + sign_w * velocity, velocity
+    return step
+
+
+def sgd_step(function):
+    """Check a learner's sgd_step(w, dw, learning_rate, momentum, velocity) -> (w, velocity)."""
+    def ignores_momentum(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
+        return w - learning_rate * dw, None
+
+    return run_check(
+        "sgd_step", _sgd_path(function), _sgd_path(optim.sgd_step), _gradient_sequences(901),
+        mistakes=[
+            Mistake(_sgd_path(_momentum_rule(sign_g=1.0)),
+                    "Gradient DEScent: subtract the gradient (w - learning_rate * dw); adding it "
+                    "climbs the loss."),
+            Mistake(_sgd_path(_momentum_rule(sign_v=-1.0)),
+                    "The old velocity keeps its direction: velocity = momentum * velocity - "
+                    "learning_rate * dw."),
+            Mistake(_sgd_path(_momentum_rule(sign_w=-1.0, sign_v=1.0, sign_g=-1.0)),
+                    "With velocity = momentum * velocity - learning_rate * dw, the update is "
+                    "w + velocity."),
+            Mistake(_sgd_path(ignores_momentum),
+                    "Use the momentum: velocity = momentum * velocity - learning_rate * dw; "
+                    "w = w + velocity; return the new velocity."),
+        ],
+        generic_hint="Keras' rule: velocity = momentum * velocity - learning_rate * dw "
+                     "(velocity starts at zeros); w_new = w + velocity.")
+
+
+def _adam_path(step):
+    """Weights after each step of `step`, with one state dict."""
+    def run(w, gradients, learning_rate):
+        path, state = [], {}
+        for gradient in gradients:
+            w = step(w, gradient, state, learning_rate=learning_rate)
+            path.append(np.array(w, dtype=float))
+        return np.array(path)
+    return run
+
+
+def _adam_variant(bias_correction=True, sqrt=True):
+    def step(w, dw, state, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        if not state:
+            state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))
+        state["t"] += 1
+        state["m"] = beta_1 * state["m"] + (1 - beta_1) * dw
+        state["v"] = beta_2 * state["v"] + (1 - beta_2) * dw ** 2
+        m, v = state["m"], state["v"]
+        if bias_correction:
+            m, v = m / (1 - beta_1 ** state["t"]), v / (1 - beta_2 ** state["t"])
+        return w - learning_rate * m / ((np.sqrt(v) if sqrt else v) + epsilon)
+    return step
+
+
+def adam_step(function):
+    """Check a learner's adam_step(w, dw, state, learning_rate, ...) -> w over several steps."""
+    cases = [Case(case.args[:3], label=case.label.rsplit(', momentum', 1)[0])
+             for case in _gradient_sequences(902)[1:]]
+    cases.insert(0, Case((np.array([1.0, -1.0]), [np.array([0.5, -3.0])], 0.001),
+                         label="one step from [1, -1]: each weight moves by about learning_rate"))
+    return run_check(
+        "adam_step", _adam_path(function), _adam_path(optim.adam_step), cases,
+        compare=lambda got, expected: np.shape(got) == np.shape(expected)
+        and np.allclose(got, expected, rtol=1e-4, atol=1e-6),
+        mistakes=[
+            Mistake(_adam_path(_adam_variant(bias_correction=False)),
+                    "Divide m by (1 - beta_1^t) and v by (1 - beta_2^t) (bias correction): "
+                    "both start at 0 and are too small in the first steps."),
+            Mistake(_adam_path(_adam_variant(sqrt=False)),
+                    "Divide by the square root of v (plus epsilon), not by v."),
+        ],
+        generic_hint="t += 1; m = beta_1 m + (1 - beta_1) g; v = beta_2 v + (1 - beta_2) g^2; "
+                     "w -= learning_rate * m_hat / (sqrt(v_hat) + epsilon) with "
+                     "m_hat = m / (1 - beta_1^t), v_hat = v / (1 - beta_2^t). Keep m, v, t in state.")
+
+
+def softmax_cross_entropy(function):
+    """Check a learner's softmax_cross_entropy(logits, labels) -> (loss, dlogits)."""
+    rng = np.random.default_rng(903)
+    cases = [Case((np.array([[0.0, 0.0]]), np.array([0])), label="two equal logits: loss log 2"),
+             Case((np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]]), np.array([0, 1])),
+                  label="two examples, three classes")]
+    for n, classes in [(5, 10), (8, 3), (1, 4)]:
+        cases.append(Case((rng.normal(size=(n, classes)) * 3, rng.integers(0, classes, size=n)),
+                          label=f"{n} examples, {classes} classes"))
+    cases.append(Case((np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 999.0]]), np.array([0, 2])),
+                      label="very large logits"))
+
+    def summed(logits, labels):
+        loss, dlogits = losses.softmax_cross_entropy(logits, labels)
+        return loss * len(labels), dlogits * len(labels)
+
+    def unstable(logits, labels):
+        e = np.exp(logits)
+        p = e / e.sum(axis=1, keepdims=True)
+        rows = np.arange(len(labels))
+        d = p.copy()
+        d[rows, labels] -= 1
+        return -np.mean(np.log(p[rows, labels])), d / len(labels)
+
+    def no_minus_one(logits, labels):
+        loss, dlogits = losses.softmax_cross_entropy(logits, labels)
+        rows = np.arange(len(labels))
+        dlogits = dlogits.copy()
+        dlogits[rows, labels] += 1 / len(labels)
+        return loss, dlogits
+
+    return run_check(
+        "softmax_cross_entropy", function, losses.softmax_cross_entropy, cases,
+        mistakes=[
+            Mistake(summed, "Average over the batch: loss = mean of -log p[label], and divide "
+                            "dlogits by N too."),
+            Mistake(unstable, "np.exp overflows for large logits: subtract each row's max "
+                              "first, and compute log-softmax, not log(softmax)."),
+            Mistake(no_minus_one, "dlogits = (softmax - one_hot(labels)) / N: subtract 1 at each "
+                                  "true label."),
+        ],
+        generic_hint="shifted = logits - max; log_p = shifted - log(sum(exp(shifted))); "
+                     "loss = -mean(log_p[rows, labels]); dlogits = (exp(log_p) - one_hot) / N.")

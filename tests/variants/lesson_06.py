@@ -1,0 +1,164 @@
+"""Wrong and alternative answers for lesson 06 (convolution backward, gradient checking)."""
+
+from tests.variants import Variant
+
+DB, DW, DX = "test_conv2d_backward_db", "test_conv2d_backward_dw", "test_conv2d_backward_dx"
+
+# A correct backward vectorized over kernel offsets; {db}, {dw}, {dx_add}, {dx_crop} spliced in.
+BACKWARD = '''def conv2d_backward(dout, cache):
+    x, w, b, stride, padding = cache
+    _, height, width, _ = x.shape
+    kernel_h, kernel_w, _, _ = w.shape
+    _, out_h, out_w, _ = dout.shape
+    x_padded = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    dx_padded = np.zeros(x_padded.shape)
+    dw = np.zeros(w.shape)
+    db = {db}
+    for i in range(kernel_h):
+        for j in range(kernel_w):
+            rows = slice(i, i + stride * (out_h - 1) + 1, stride)
+            columns = slice(j, j + stride * (out_w - 1) + 1, stride)
+            patch = x_padded[:, rows, columns, :]
+            dw[i, j] = {dw}
+            dx_padded[:, rows, columns, :] += {dx_add}
+    dx = {dx_crop}
+    return dx, dw, db
+'''
+RIGHT = {"db": "dout.sum(axis=(0, 1, 2))",
+         "dw": 'np.einsum("nrcd,nrck->dk", patch, dout)',
+         "dx_add": "dout @ w[i, j].T",
+         "dx_crop": "dx_padded[:, padding: padding + height, padding: padding + width, :]"}
+
+
+def backward(**changes):
+    return {"conv2d_backward": BACKWARD.format(**{**RIGHT, **changes})}
+
+
+NUMERIC = '''def numerical_gradient(f, x, dout=None, h=1e-5):
+    def total(value):
+        value = np.asarray(value, dtype=float)
+        return float(np.sum(value if dout is None else value * dout))
+
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        {body}
+        x[index] = original
+    return grad
+'''
+CENTERED = ("x[index] = original + h\n        plus = total(f(x))\n"
+            "        x[index] = original - h\n        minus = total(f(x))\n"
+            "        grad[index] = (plus - minus) / {denominator}")
+ONE_SIDED = ("base = total(f(x))\n        x[index] = original + h\n"
+             "        grad[index] = (total(f(x)) - base) / h")
+
+RELATIVE = "def relative_error(a, b):\n    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)\n    return {body}\n"
+
+LOOPS = '''def conv2d_backward(dout, cache):
+    x, w, b, stride, padding = cache
+    n_images, height, width, _ = x.shape
+    kernel_h, kernel_w, _, filters = w.shape
+    x_padded = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    dx_padded = np.zeros_like(x_padded)
+    dw = np.zeros_like(w)
+    db = np.zeros(filters)
+    for n in range(n_images):
+        for r in range(dout.shape[1]):
+            for c in range(dout.shape[2]):
+                top, left = r * stride, c * stride
+                window = x_padded[n, top: top + kernel_h, left: left + kernel_w, :]
+                for k in range(filters):
+                    g = dout[n, r, c, k]
+                    db[k] += g
+                    dw[:, :, :, k] += window * g
+                    dx_padded[n, top: top + kernel_h, left: left + kernel_w, :] += w[:, :, :, k] * g
+    if padding:
+        dx_padded = dx_padded[:, padding:-padding, padding:-padding, :]
+    return dx_padded, dw, db
+'''
+
+# the im2col route: every window as a row of a matrix
+IM2COL = '''def conv2d_backward(dout, cache):
+    x, w, b, stride, padding = cache
+    kernel_h, kernel_w, channels, filters = w.shape
+    x_padded = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+    n, out_h, out_w, _ = dout.shape
+    windows = np.lib.stride_tricks.sliding_window_view(x_padded, (kernel_h, kernel_w), axis=(1, 2))
+    windows = windows[:, ::stride, ::stride][:, :out_h, :out_w]      # (N, Ho, Wo, C, KH, KW)
+    cols = windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kernel_h * kernel_w * channels)
+    d = dout.reshape(-1, filters)
+    dw = (cols.T @ d).reshape(w.shape)
+    db = d.sum(axis=0)
+    dcols = (d @ w.reshape(-1, filters).T).reshape(n, out_h, out_w, kernel_h, kernel_w, channels)
+    dx_padded = np.zeros(x_padded.shape)
+    for r in range(out_h):
+        for c in range(out_w):
+            dx_padded[:, r * stride: r * stride + kernel_h, c * stride: c * stride + kernel_w] += dcols[:, r, c]
+    h, wd = x.shape[1:3]
+    return dx_padded[:, padding: padding + h, padding: padding + wd], dw, db
+'''
+
+VARIANTS = [
+    # conv2d_backward misconceptions
+    Variant("db_batch_only", backward(db="dout.sum(axis=0)"), [DB]),
+    Variant("db_all_axes", backward(db="np.full(w.shape[3], dout.sum())"), [DB]),
+    Variant("db_no_batch_sum", backward(db="dout[0].sum(axis=(0, 1))"), [DB]),
+    Variant("dw_no_batch_sum", backward(dw='np.einsum("rcd,rck->dk", patch[0], dout[0])'), [DW]),
+    Variant("dw_batch_mean",
+            backward(dw='np.einsum("nrcd,nrck->dk", patch, dout) / x.shape[0]'), [DW]),
+    Variant("dx_filters_summed_separately",
+            backward(dx_add="dout.sum(axis=-1, keepdims=True) * w[i, j].sum(axis=-1)"), [DX]),
+    Variant("dx_not_cropped", backward(dx_crop="dx_padded"), [DX]),
+    Variant("backward_uses_reference", {"conv2d_backward": (
+        "def conv2d_backward(dout, cache):\n"
+        "    from course_lib import layers\n"
+        "    x, w, b, stride, padding = cache\n"
+        "    _, reference_cache = layers.conv2d_forward(x, w, b, stride, padding)\n"
+        "    return layers.conv2d_backward(dout, reference_cache)\n")}, [DB, DW, DX]),
+    # numerical_gradient misconceptions
+    Variant("numeric_one_sided", {"numerical_gradient": NUMERIC.format(body=ONE_SIDED)},
+            ["test_numerical_gradient"]),
+    Variant("numeric_divides_by_h",
+            {"numerical_gradient": NUMERIC.format(body=CENTERED.format(denominator="h"))},
+            ["test_numerical_gradient"]),
+    Variant("numeric_ignores_dout", {"numerical_gradient": NUMERIC.replace(
+        "value if dout is None else value * dout", "value").format(
+            body=CENTERED.format(denominator="(2 * h)"))}, ["test_numerical_gradient"]),
+    # relative_error misconceptions
+    Variant("relative_error_no_denominator",
+            {"relative_error": RELATIVE.format(body="float(np.max(np.abs(a - b)))")},
+            ["test_relative_error"]),
+    Variant("relative_error_denominator_a_only", {"relative_error": RELATIVE.format(
+        body="float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a))))")},
+            ["test_relative_error"]),
+    Variant("relative_error_abs_of_sum", {"relative_error": RELATIVE.format(
+        body="float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a + b))))")},
+            ["test_relative_error"]),
+    Variant("relative_error_mean", {"relative_error": RELATIVE.format(
+        body="float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))")},
+            ["test_relative_error"]),
+    # other correct answers
+    Variant("alternative_loops", {
+        "conv2d_backward": LOOPS,
+        "numerical_gradient": (
+            "def numerical_gradient(f, x, dout=None, h=1e-5):\n"
+            "    grad = np.zeros_like(x, dtype=float)\n"
+            "    weights = 1.0 if dout is None else dout\n"
+            "    it = np.nditer(x, flags=['multi_index'])\n"
+            "    while not it.finished:\n"
+            "        i = it.multi_index\n"
+            "        keep = x[i]\n"
+            "        x[i] = keep + h\n"
+            "        plus = np.sum(np.copy(f(x)) * weights)\n"
+            "        x[i] = keep - h\n"
+            "        minus = np.sum(np.copy(f(x)) * weights)\n"
+            "        x[i] = keep\n"
+            "        grad[i] = (plus - minus) / (2 * h)\n"
+            "        it.iternext()\n"
+            "    return grad\n"),
+        "relative_error": RELATIVE.format(
+            body="float(max(abs(p - q) / max(1e-8, abs(p) + abs(q)) "
+                 "for p, q in zip(a.ravel(), b.ravel())))"),
+    }),
+    Variant("alternative_im2col", {"conv2d_backward": IM2COL}),
+]

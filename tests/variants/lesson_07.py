@@ -1,0 +1,72 @@
+"""Wrong and alternative answers for lesson 07 (dropout, L2)."""
+
+from tests.variants import Variant
+
+FORWARD = "def dropout_forward(x, rate, training, rng):\n    {body}\n"
+BACKWARD = "def dropout_backward(dout, cache):\n    {body}\n"
+PENALTY = "def l2_penalty(w, l2):\n    {body}\n"
+GRAD = "def l2_grad(w, l2):\n    {body}\n"
+
+
+def forward(body):
+    return {"dropout_forward": FORWARD.format(body=body)}
+
+
+VARIANTS = [
+    # misconceptions
+    Variant("dropout_no_rescale", {
+        "dropout_forward": FORWARD.format(body=(
+            "if not training:\n        return x, (None, 1.0)\n"
+            "    mask = rng.random(x.shape) >= rate\n    return x * mask, (mask, 1.0)")),
+    }, ["test_dropout_forward"]),
+    Variant("dropout_rescaled_at_inference", forward(
+        "if not training:\n        return x * (1 - rate), (None, 1.0)\n"
+        "    mask = rng.random(x.shape) >= rate\n"
+        "    return x * mask / (1 - rate), (mask, 1 / (1 - rate))"), ["test_dropout_forward"]),
+    Variant("dropout_inverted_applied_at_inference_too", forward(
+        "mask = rng.random(x.shape) >= rate\n"
+        "    return x * mask / (1 - rate), (mask, 1 / (1 - rate))"), ["test_dropout_forward"]),
+    Variant("dropout_rate_is_keep_probability", forward(
+        "if not training:\n        return x, (None, 1.0)\n"
+        "    mask = rng.random(x.shape) < rate\n"
+        "    return x * mask / rate, (mask, 1 / rate)"), ["test_dropout_forward"]),
+    Variant("dropout_uses_reference", forward(
+        "from course_lib.layers import dropout_forward as reference\n"
+        "    return reference(x, rate, training, rng)"), ["test_dropout_forward"]),
+    Variant("dropout_backward_no_rescale", {
+        "dropout_backward": BACKWARD.format(body=(
+            "mask, scale = cache\n    return dout if mask is None else dout * mask")),
+    }, ["test_dropout_backward"]),
+    Variant("l2_penalty_keras_convention",
+            {"l2_penalty": PENALTY.format(body="return l2 * np.sum(w ** 2)")}, ["test_l2_penalty"]),
+    Variant("l2_grad_missing", {"l2_grad": GRAD.format(body="return np.zeros_like(w)")},
+            ["test_l2_grad"]),
+    Variant("l2_grad_doubled", {"l2_grad": GRAD.format(body="return 2 * l2 * w")},
+            ["test_l2_grad"]),
+    # other correct answers
+    Variant("alternative_where_and_loops", {
+        "dropout_forward": FORWARD.format(body=(
+            "if training:\n"
+            "        keep = rng.random(x.shape) >= rate\n"
+            "        out = np.where(keep, x / (1 - rate), 0.0)\n"
+            "        return out, (keep, 1 / (1 - rate))\n"
+            "    return x.copy(), (np.ones(x.shape, dtype=bool), 1.0)")),
+        "dropout_backward": BACKWARD.format(body=(
+            "keep, scale = cache\n"
+            "    return np.where(keep, dout * scale, 0.0)")),
+        "l2_penalty": PENALTY.format(body=(
+            "total = 0.0\n"
+            "    for value in np.ravel(w):\n"
+            "        total += value * value\n"
+            "    return l2 / 2 * total")),
+        "l2_grad": GRAD.format(body="return np.multiply(w, l2)"),
+    }),
+    Variant("alternative_own_cache_format", {
+        "dropout_forward": FORWARD.format(body=(
+            "scaled_mask = (rng.random(x.shape) >= rate) / (1 - rate) if training "
+            "else np.ones_like(x)\n"
+            "    return x * scaled_mask, scaled_mask")),
+        "dropout_backward": BACKWARD.format(body="return dout * cache"),
+        "l2_penalty": PENALTY.format(body="return 0.5 * l2 * float(np.vdot(w, w))"),
+    }),
+]

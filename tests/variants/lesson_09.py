@@ -1,0 +1,82 @@
+"""Wrong and alternative answers for lesson 09 (SGD, Adam, softmax cross-entropy)."""
+
+from tests.variants import Variant
+
+SGD = ("def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):\n"
+       "    if velocity is None:\n        velocity = np.zeros_like(w)\n    {body}\n")
+ADAM = ("def adam_step(w, dw, state, learning_rate=0.001, beta_1=0.9, beta_2=0.999, "
+        "epsilon=1e-7):\n    {body}\n")
+CROSS_ENTROPY = "def softmax_cross_entropy(logits, labels):\n    {body}\n"
+
+ADAM_NO_CORRECTION = (
+    "if not state:\n        state.update(m=np.zeros_like(w), v=np.zeros_like(w))\n"
+    "    state['m'] = beta_1 * state['m'] + (1 - beta_1) * dw\n"
+    "    state['v'] = beta_2 * state['v'] + (1 - beta_2) * dw ** 2\n"
+    "    return w - learning_rate * state['m'] / (np.sqrt(state['v']) + epsilon)")
+ADAM_TEXTBOOK = (
+    "state.setdefault('t', 0)\n    state.setdefault('m', 0 * w)\n    state.setdefault('v', 0 * w)\n"
+    "    state['t'] += 1\n"
+    "    state['m'] = beta_1 * state['m'] + (1 - beta_1) * dw\n"
+    "    state['v'] = beta_2 * state['v'] + (1 - beta_2) * dw * dw\n"
+    "    m_hat = state['m'] / (1 - beta_1 ** state['t'])\n"
+    "    v_hat = state['v'] / (1 - beta_2 ** state['t'])\n"
+    "    return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)")
+CE_OVERFLOW = (
+    "n = len(labels)\n    e = np.exp(logits)\n    p = e / e.sum(axis=1, keepdims=True)\n"
+    "    loss = -np.mean(np.log(p[np.arange(n), labels]))\n"
+    "    d = p.copy()\n    d[np.arange(n), labels] -= 1\n    return loss, d / n")
+CE_SUMMED = (
+    "n = len(labels)\n    z = logits - logits.max(axis=1, keepdims=True)\n"
+    "    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))\n"
+    "    loss = -np.sum(log_p[np.arange(n), labels])\n"
+    "    d = np.exp(log_p)\n    d[np.arange(n), labels] -= 1\n    return loss, d")
+CE_ONE_HOT = (
+    "n, c = logits.shape\n    one_hot = np.eye(c)[labels]\n"
+    "    m = np.max(logits, axis=1, keepdims=True)\n"
+    "    log_sum = m + np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True))\n"
+    "    log_p = logits - log_sum\n"
+    "    loss = float(-np.sum(one_hot * log_p) / n)\n"
+    "    return loss, (np.exp(log_p) - one_hot) / n")
+
+VARIANTS = [
+    # misconceptions
+    Variant("sgd_adds_gradient",
+            {"sgd_step": SGD.format(body="velocity = momentum * velocity + learning_rate * dw\n"
+                                         "    return w + velocity, velocity")},
+            ["test_sgd_step"]),
+    Variant("momentum_sign_wrong",
+            {"sgd_step": SGD.format(body="velocity = learning_rate * dw - momentum * velocity\n"
+                                         "    return w - velocity, velocity")},
+            ["test_sgd_step"]),
+    Variant("adam_without_bias_correction", {"adam_step": ADAM.format(body=ADAM_NO_CORRECTION)},
+            ["test_adam_step"]),
+    Variant("cross_entropy_overflows",
+            {"softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_OVERFLOW)},
+            ["test_softmax_cross_entropy"]),
+    Variant("cross_entropy_summed",
+            {"softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_SUMMED)},
+            ["test_softmax_cross_entropy"]),
+    Variant("cross_entropy_uses_reference",
+            {"softmax_cross_entropy": CROSS_ENTROPY.format(
+                body="from course_lib.losses import softmax_cross_entropy as reference\n"
+                     "    return reference(logits, labels)")},
+            ["test_softmax_cross_entropy"]),
+    # other correct answers
+    Variant("alternative_textbook_adam_positive_velocity", {
+        "sgd_step": SGD.format(body=("velocity = momentum * velocity + learning_rate * dw\n"
+                                     "    return w - velocity, velocity")),
+        "adam_step": ADAM.format(body=ADAM_TEXTBOOK),
+        "softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_ONE_HOT),
+    }),
+    Variant("alternative_capstone_with_sgd_momentum", {
+        "capstone": (
+            "capstone_rng = np.random.default_rng(3)\n"
+            "network = Sequential([Conv2D(1, 8, 3, capstone_rng), ReLU(), MaxPool2D(2), Flatten(),\n"
+            "                      Dense(128, 10, capstone_rng)])\n"
+            "history = training_loop.train(\n"
+            "    network, x_train, y_train,\n"
+            "    training_loop.SGD(learning_rate=0.05, momentum=0.9, step=sgd_step),\n"
+            "    num_epochs=8, batch_size=32, validation_data=(x_val, y_val),\n"
+            "    loss=softmax_cross_entropy, rng=capstone_rng, progress=False)\n"),
+    }),
+]

@@ -1,0 +1,51 @@
+"""Wrong and alternative answers for lesson 11 (transfer learning)."""
+
+from tests.variants import Variant
+
+COUNT = "def count_trainable_params(model):\n    {body}\n"
+FROZEN = "def build_frozen_classifier(base, num_classes):\n    {body}\n"
+QUIZ = ("TRANSFER_QUIZ = {{'small_similar': '{a}', 'small_different': '{b}', "
+        "'large_similar': '{c}', 'large_different': '{d}'}}\n")
+
+VARIANTS = [
+    # misconceptions
+    Variant("count_all_trainable",
+            {"count_trainable_params": COUNT.format(body="return model.count_params(), 0")},
+            ["test_count_trainable_params"]),
+    Variant("count_layers_not_params",
+            {"count_trainable_params": COUNT.format(
+                body="return len(model.trainable_weights), len(model.non_trainable_weights)")},
+            ["test_count_trainable_params"]),
+    Variant("frozen_forgot_to_freeze",
+            {"build_frozen_classifier": FROZEN.format(body=(
+                "inputs = keras.Input(shape=base.input_shape[1:])\n"
+                "    x = layers.Flatten()(base(inputs))\n"
+                "    return keras.Model(inputs, layers.Dense(num_classes, activation='softmax')(x))"))},
+            ["test_build_frozen_classifier"]),
+    Variant("frozen_pooling_head",
+            {"build_frozen_classifier": FROZEN.format(body=(
+                "base.trainable = False\n"
+                "    return keras.Sequential([base, layers.GlobalAveragePooling2D(),\n"
+                "                             layers.Dense(num_classes, activation='softmax')])"))},
+            ["test_build_frozen_classifier"]),
+    Variant("quiz_fine_tune_small_data",
+            {"transfer_quiz": QUIZ.format(a="C", b="C", c="C", d="D")}, ["test_transfer_quiz"]),
+    Variant("quiz_swapped_small_cases",
+            {"transfer_quiz": QUIZ.format(a="B", b="A", c="C", d="D")}, ["test_transfer_quiz"]),
+    # other correct answers
+    Variant("alternative_sequential_and_loops", {
+        "count_trainable_params": COUNT.format(body=(
+            "trainable = non_trainable = 0\n"
+            "    for layer in model.layers:\n"
+            "        for weight in layer.trainable_weights:\n"
+            "            trainable += weight.numpy().size\n"
+            "        for weight in layer.non_trainable_weights:\n"
+            "            non_trainable += weight.numpy().size\n"
+            "    return trainable, non_trainable")),
+        "build_frozen_classifier": FROZEN.format(body=(
+            "base.trainable = False\n"
+            "    return keras.Sequential([base, layers.Flatten(),\n"
+            "                             layers.Dense(num_classes, activation='softmax')])")),
+        "transfer_quiz": QUIZ.format(a="a", b="B", c="C", d="C"),
+    }),
+]
