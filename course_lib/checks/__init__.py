@@ -41,10 +41,10 @@ def _recording_lesson(check):
     lesson = check.__module__.rsplit(".lesson", 1)[-1]
 
     @functools.wraps(check)
-    def recorded(function):
+    def recorded(*functions):
         token = _core.CURRENT_LESSON.set(lesson)
         try:
-            return check(function)
+            return check(*functions)
         finally:
             _core.CURRENT_LESSON.reset(token)
 

@@ -89,16 +89,13 @@ def batchnorm_forward(function):
                      "Inference: the same with the moving statistics.")
 
 
-def batchnorm_backward(function):
-    """Check a learner's batchnorm_backward, with the batchnorm_forward defined beside it.
+def batchnorm_backward(function, forward):
+    """Check a learner's batchnorm_backward, run on caches from their own batchnorm_forward.
 
-    The cache layout is the learner's own, so the check calls the `batchnorm_forward` of the
-    notebook that defines `function` (its globals) to make the caches.
+    Inputs:
+    - function: the learner's batchnorm_backward(dout, cache)
+    - forward: the learner's batchnorm_forward, which makes the caches (their own layout)
     """
-    forward = getattr(function, "__globals__", {}).get("batchnorm_forward")
-    if forward is None:
-        print("✗ batchnorm_backward: define batchnorm_forward first (the check uses its cache).")
-        return False
     rng = np.random.default_rng(802)
     cases = []
     for shape, training in [((2, 1), True), ((6, 3), True), ((4, 2), True),
