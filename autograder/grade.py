@@ -202,8 +202,10 @@ def main(argv=None):
 
     def on_result(result, worker):
         result.max_score = sum(tests_by_lesson.get(result.lesson, {}).values())
-        store.add(result)
+        # Gradebook first: a run killed between the two regrades this one next time,
+        # rather than leaving a result the gradebook lacks.
         record(gradebook, result)
+        store.add(result)
         counts["errors" if result.error else "graded"] += 1
         timings.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{result.student}\t"
                       f"{result.lesson}\t{result.seconds:.2f}\t{worker}\t"

@@ -25,7 +25,7 @@ def by_lesson(names):
                    for lesson in names])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     """Autograde each lesson once per worker: {lesson: {student: Score}}."""
     cache = {}

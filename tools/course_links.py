@@ -100,7 +100,8 @@ def lesson_header(notebook):
         raise ValueError("a lesson's first cell must have '# Lesson NN — Title', "
                          "'**What you will be able to do:**' and '**Run time:**'")
     squash = lambda value: " ".join(value.split())  # noqa: E731
-    return squash(title[1]), squash(goals[1]), squash(run_time[1])
+    first_sentence = squash(run_time[1]).split(". ")[0].rstrip(".")
+    return squash(title[1]), squash(goals[1]), first_sentence
 
 
 def lesson_table(url, lessons):

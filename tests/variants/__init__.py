@@ -62,3 +62,20 @@ def build_notebook(release_path, solution_path, replace, target):
             cell["source"] = solved[grade_id]
     Path(target).write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     return Path(target)
+
+
+def combine(*variants):
+    """One notebook carrying several misconceptions, each in a different exercise.
+
+    Autograding a notebook costs seconds (tens of seconds for the Keras
+    lessons), so misconceptions of independent exercises share a notebook:
+    each still has to lose the points of its own tests.
+    """
+    replace, must_lose = {}, []
+    for variant in variants:
+        overlap = set(replace) & set(variant.replace)
+        if overlap:
+            raise ValueError(f"combine: {variant.name} replaces {sorted(overlap)} again")
+        replace.update(variant.replace)
+        must_lose += [test for test in variant.must_lose if test not in must_lose]
+    return Variant("__".join(variant.name for variant in variants), replace, must_lose)

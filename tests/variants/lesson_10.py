@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 10 (Keras: from MLP to CNN)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, combine
 
 MLP = "def build_mnist_mlp():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28)),\n{body}    ])\n"
 CNN_HEAD = ("def build_cifar10_cnn():\n    return keras.Sequential([\n"
@@ -22,7 +22,7 @@ TRAIN = "def compile_and_train(model, x, y, epochs=10, batch_size=64):\n    {bod
 COMPILE = ("model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n"
            "                  loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n    ")
 
-VARIANTS = [
+SEPARATE = [
     # misconceptions
     Variant("mlp_missing_dropout",
             {"build_mnist_mlp": MLP.format(body=MLP_GOOD.replace("        layers.Dropout(0.45),\n", ""))},
@@ -76,3 +76,14 @@ VARIANTS = [
             "    return history")),
     }),
 ]
+
+# A Keras notebook takes tens of seconds to grade: misconceptions of independent
+# exercises share a notebook (each must still lose its own tests' points).
+BY_NAME = {variant.name: variant for variant in SEPARATE}
+VARIANTS = [
+    combine(BY_NAME["mlp_missing_dropout"], BY_NAME["cnn_missing_dropout"], BY_NAME["train_one_epoch"]),
+    combine(BY_NAME["mlp_wrong_units"], BY_NAME["cnn_missing_flatten"], BY_NAME["train_not_at_all"]),
+    combine(BY_NAME["cnn_kernel_3"]),
+] + [variant for variant in SEPARATE if not variant.must_lose]
+_COMBINED = {name for variant in VARIANTS for name in variant.name.split("__")}
+assert _COMBINED >= {variant.name for variant in SEPARATE if variant.must_lose}
