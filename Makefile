@@ -34,10 +34,10 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=lessons --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-fast: setup
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not slow and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder -m "not slow and not browser" $(PYTEST_ARGS)
 
 release: setup
 	$(BIN)/python tools/course_links.py

@@ -60,8 +60,7 @@ def run_lesson(lesson, workdir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lesson", [pytest.param(lesson, marks=pytest.mark.xdist_group(lesson))
-                                    for lesson in LESSONS])
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_within_memory_budget(lesson, tmp_path):
     """The solution runs top to bottom under its memory budget (at most Binder's 1.2 GB)."""
     report = run_lesson(lesson, tmp_path)
