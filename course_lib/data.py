@@ -27,6 +27,8 @@ import os
 
 import numpy as np
 
+from course_lib.digits import all_digits
+
 NAMES = ("mnist", "fashion_mnist", "cifar10")
 DIGIT_NAMES = tuple(str(digit) for digit in range(10))
 CLASS_NAMES = {
@@ -74,14 +76,11 @@ def _split(labels, seed=0):
 @functools.lru_cache(maxsize=None)
 def _digits_gray():
     """The offline digits at 28x28 uint8: ((x_train, y_train), (x_test, y_test)), cached."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    small = digits.images / 16.0                                   # (1797, 8, 8) in [0, 1]
-    big = np.clip(_resize(small, 20), 0.0, 1.0)                    # (1797, 20, 20)
+    small, digit_labels = all_digits()                            # (1797, 8, 8, 1) in [0, 1]
+    big = np.clip(_resize(small[..., 0], 20), 0.0, 1.0)            # (1797, 20, 20)
     images = np.zeros((len(big), 28, 28), dtype=np.uint8)
     images[:, 4:24, 4:24] = np.round(big * 255).astype(np.uint8)   # centred like MNIST
-    labels = digits.target.astype(np.uint8)
+    labels = digit_labels.astype(np.uint8)
     train, test = _split(labels)
     return (images[train], labels[train]), (images[test], labels[test])
 
@@ -89,12 +88,10 @@ def _digits_gray():
 @functools.lru_cache(maxsize=None)
 def _digits_colour():
     """The offline digits at 32x32x3 uint8 on random backgrounds, cached."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
+    small, digit_labels = all_digits()
     rng = np.random.default_rng(10)
-    n = len(digits.images)
-    shape = np.clip(_resize(digits.images / 16.0, 24), 0.0, 1.0)[..., None]   # (N, 24, 24, 1)
+    n = len(small)
+    shape = np.clip(_resize(small[..., 0], 24), 0.0, 1.0)[..., None]   # (N, 24, 24, 1)
     background = rng.uniform(0, 1, size=(n, 1, 1, 3))
     # a foreground colour far enough from the background in brightness to stay readable
     foreground = np.clip(background + rng.choice([-1, 1], size=(n, 1, 1, 1))
@@ -106,7 +103,7 @@ def _digits_colour():
         window[...] = window * (1 - shape[index]) + foreground[index] * shape[index]
     canvas += rng.normal(0, 0.04, size=canvas.shape)
     images = np.round(np.clip(canvas, 0, 1) * 255).astype(np.uint8)
-    labels = digits.target.astype(np.uint8)
+    labels = digit_labels.astype(np.uint8)
     train, test = _split(labels, seed=1)
     return (images[train], labels[train]), (images[test], labels[test])
 

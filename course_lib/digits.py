@@ -18,7 +18,11 @@ SEED = 0
 
 
 @functools.lru_cache(maxsize=None)
-def _all_digits():
+def all_digits():
+    """All 1,797 digits, cached: images (N, 8, 8, 1) float64 in [0, 1], labels (N,) int64.
+
+    The arrays are shared between callers: copy before changing them.
+    """
     from sklearn.datasets import load_digits
 
     digits = load_digits()
@@ -48,7 +52,7 @@ def load_digits_split(validation_fraction=VALIDATION_FRACTION, seed=SEED):
         raise ValueError(
             f"load_digits_split: validation_fraction must be in (0, 1), got {validation_fraction!r}"
         )
-    images, labels = _all_digits()
+    images, labels = all_digits()
     rng = np.random.default_rng(seed)
     train, validation = [], []
     for digit in range(NUM_CLASSES):
