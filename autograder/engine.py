@@ -1,27 +1,27 @@
-"""Grade one submission with nbgrader's own Autograde and GenerateFeedback, in-process.
+"""Grade one submission: nbgrader's Autograde, with the kernel in a sandbox and the tests here.
 
 A Grader owns a scratch course (a copy of autograder.template's course, with
 its own SQLite gradebook), so several Graders can run side by side, one per
-worker process. Starting nbgrader once per worker instead of once per notebook
-saves its start-up on every submission; every submission still gets a fresh
-kernel (autograder.kernel: limits, tamper guard, numpy preloaded).
+worker process. nbgrader starts once per worker; every submission gets a
+fresh kernel in a fresh Sandbox (autograder/sandbox.py), and its graded test
+cells run in the worker itself (autograder/execute.py, autograder/checker.py).
 
-The pipeline is stock nbgrader's with these changes (all in `grading_config`):
-Execute becomes GuardedExecute and runs in the grading kernel, StderrToStdout
-and CapOutput run before the scores are saved, and OverwriteCells puts back
-graded cells a student deleted.
+The pipeline is stock nbgrader's Autograde with these changes (grading_config):
+Execute becomes SandboxedExecute, stderr becomes stdout before scoring, and
+OverwriteCells puts back graded cells a student deleted. Before Autograde,
+every locked cell gets the release's metadata back (tags included), and
+cells with a foreign or repeated grade_id become ordinary cells.
 """
 
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from autograder.checker import trusted_prelude
 from autograder.course import notebook_name, read_scores
-from autograder.feedback import hide_tests
-from autograder.kernel import KERNEL_NAME, install_kernelspec
-from autograder.preprocessors import TAMPERING
+from autograder.feedback import write_feedback
+from autograder.sandbox import Sandbox
 from autograder.submissions import (SubmissionError, load_notebook, release_grade_ids,
                                     untrack_foreign_cells)
 from autograder.template import release_notebook
@@ -35,6 +35,7 @@ class Limits:
     notebook_timeout: int = 600
     memory_bytes: int = 6 * 2**30
     output_bytes: int = 1_000_000
+    processes: int = 256
 
 
 @dataclass
@@ -44,13 +45,15 @@ class Result:
     student: str
     lesson: str
     digest: str = ""
+    fingerprint: str = ""
     source: str = ""
     score: float = 0.0
     max_score: float = 0.0
     tests: dict = field(default_factory=dict)  # grade_id -> [score, max_score]
     error: str = ""
-    tampering: list = field(default_factory=list)
+    note: str = ""
     seconds: float = 0.0
+    worker: str = ""
     feedback: str = ""
     autograded: str = ""
 
@@ -66,64 +69,72 @@ def grading_config(course, limits):
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    from autograder.preprocessors import CapOutput, GuardedExecute, StderrToStdout
+    from autograder.execute import SandboxedExecute
+    from autograder.preprocessors import CapOutput, StderrToStdout
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     extra = Config()
     extra.CourseDirectory.root = str(course)
+    extra.CourseDirectory.db_url = f"sqlite:///{Path(course) / 'gradebook.db'}"
     extra.Autograde.autograde_preprocessors = [
-        GuardedExecute, StderrToStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        SandboxedExecute, StderrToStdout, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         CapOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    extra.Execute.kernel_name = KERNEL_NAME
-    extra.Execute.timeout = int(limits.cell_timeout)
+    extra.SandboxedExecute.timeout = int(limits.cell_timeout)
+    extra.SandboxedExecute.notebook_timeout = int(limits.notebook_timeout)
     extra.OverwriteCells.add_missing_cells = True
-    extra.HTMLExporter.template_name = "feedback"
     config.merge(extra)
     return config
 
 
 class Grader:
-    """Grades submissions one at a time in its own scratch course under `workdir`."""
+    """Grades submissions one at a time in its own scratch course under `workdir`.
 
-    def __init__(self, template, workdir, limits=None):
+    Inputs:
+    - template: a course made by autograder.template.course_template
+    - library: the pristine course_lib + grader-inside folder (template.sandbox_library)
+    - sandboxed: False grades without bubblewrap (--unsafe-no-sandbox)
+    """
+
+    def __init__(self, template, workdir, library, limits=None, sandboxed=True):
         self.limits = limits or Limits()
+        self.library = Path(library)
+        self.sandboxed = sandboxed
         self.workdir = Path(workdir)
         self.course = self.workdir / "course"
         shutil.rmtree(self.course, ignore_errors=True)
         shutil.copytree(template, self.course)
-        self.pid_dir = self.workdir / "kernel-pids"
-        jupyter_dir = install_kernelspec(
-            self.workdir / "jupyter", memory_bytes=self.limits.memory_bytes,
-            cpu_seconds=self.limits.notebook_timeout, output_bytes=self.limits.output_bytes,
-            pid_dir=self.pid_dir)
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            filter(None, [str(jupyter_dir), os.environ.get("JUPYTER_PATH")]))
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.config = grading_config(self.course, self.limits)
         self._known_ids = {}
 
-    def _grade_ids(self, lesson):
+    def _release(self, lesson):
         if lesson not in self._known_ids:
-            self._known_ids[lesson] = release_grade_ids(release_notebook(self.course, lesson))
+            import nbformat
+
+            path = release_notebook(self.course, lesson)
+            self._known_ids[lesson] = (release_grade_ids(path),
+                                       nbformat.read(str(path), as_version=4))
         return self._known_ids[lesson]
 
-    def _coursedir(self, lesson, student):
+    def _run(self, lesson, student, sandbox):
         from nbgrader.coursedir import CourseDirectory
+        from nbgrader.converters import Autograde
+        from nbgrader.utils import capture_log
+        from traitlets.config import Config
 
-        coursedir = CourseDirectory(config=self.config)
+        from autograder.execute import register_sandbox
+
+        config = Config()
+        config.merge(self.config)
+        config.SandboxedExecute.sandbox_key = register_sandbox(sandbox)
+        coursedir = CourseDirectory(config=config)
         coursedir.root = str(self.course)
         coursedir.assignment_id = lesson
         coursedir.student_id = student
-        return coursedir
-
-    def _run(self, app_class, lesson, student):
-        from nbgrader.utils import capture_log
-
-        app = app_class(coursedir=self._coursedir(lesson, student), config=self.config)
+        app = Autograde(coursedir=coursedir, config=config)
         app.force = True
         outcome = capture_log(app)
         if not outcome["success"]:
-            raise SubmissionError(_failure_reason(outcome))
+            raise SubmissionError(sandbox.stopped_because or _failure_reason(outcome))
 
     def _clear(self, lesson, student):
         for folder in ("submitted", "autograded", "feedback"):
@@ -133,58 +144,70 @@ class Grader:
         """Grade the notebook at `path` as `student`'s submission of `lesson`.
 
         Inputs:
-        - output: a folder; when given, the autograded notebook and the feedback
-          are copied to output/{autograded,feedback}/<student>/<lesson>/
+        - output: a folder; when given, the autograded notebook (instructor only) and
+          the student's feedback go to output/{autograded,feedback}/<student>/<lesson>/
 
         Returns a Result (its `error` says why, when it could not be graded).
         """
-        from nbgrader.converters import Autograde, GenerateFeedback
+        import nbformat
 
         start = time.perf_counter()
         result = Result(student=student, lesson=lesson, source=str(path))
         self._clear(lesson, student)
+        sandbox = None
         try:
             notebook = load_notebook(path)
-            untrack_foreign_cells(notebook, self._grade_ids(lesson))
+            known_ids, release = self._release(lesson)
+            untrack_foreign_cells(notebook, known_ids)
+            restore_locked_metadata(notebook, release)
             submitted = self.course / "submitted" / student / lesson / notebook_name(lesson)
             submitted.parent.mkdir(parents=True, exist_ok=True)
-            import nbformat
-
             nbformat.write(notebook, str(submitted))
-            self._run(Autograde, lesson, student)
+            sandbox = Sandbox(self.library, self.limits.memory_bytes, self.limits.processes,
+                              self.limits.notebook_timeout, self.limits.output_bytes,
+                              enabled=self.sandboxed)
+            sandbox.prelude = trusted_prelude(release)
+            self._run(lesson, student, sandbox)
             score = read_scores(self.course, lesson, [student])[student]
             result.score, result.max_score = score.score, score.max_score
             result.tests = {name: list(value) for name, value in sorted(score.tests.items())}
+            result.note = sandbox.stopped_because
             autograded = self.course / "autograded" / student / lesson / notebook_name(lesson)
-            result.tampering = tampering_messages(autograded)
             if output is not None:
-                result.autograded = str(_copy(autograded, Path(output) / "autograded"
-                                              / student / lesson / notebook_name(lesson)))
-            hide_tests(autograded, release_notebook(self.course, lesson))
-            self._run(GenerateFeedback, lesson, student)
-            html = self.course / "feedback" / student / lesson / f"{lesson}.html"
-            if output is not None:
-                result.feedback = str(_copy(html, Path(output) / "feedback" / student / lesson
-                                            / f"{lesson}.html"))
+                target = Path(output) / "autograded" / student / lesson / notebook_name(lesson)
+                result.autograded = str(_copy(autograded, target))
+                html = Path(output) / "feedback" / student / lesson / f"{lesson}.html"
+                write_feedback(html, notebook, nbformat.read(str(autograded), as_version=4),
+                               release, result)
+                result.feedback = str(html)
         except SubmissionError as error:
             result.error = str(error)
             result.score = 0.0
+        finally:
+            if sandbox is not None:
+                sandbox.close()
+                from autograder.execute import SANDBOXES
+
+                SANDBOXES.pop(str(sandbox.root), None)
         result.seconds = round(time.perf_counter() - start, 3)
         return result
 
 
-def tampering_messages(autograded_path):
-    """{grade_id: message} of the test cells the tamper guard zeroed."""
-    import nbformat
-
-    notebook = nbformat.read(str(autograded_path), as_version=4)
-    found = []
+def restore_locked_metadata(notebook, release):
+    """Give every cell tracked by the release the release's metadata, tags included."""
+    by_id = {cell.metadata["nbgrader"]["grade_id"]: cell for cell in release.cells
+             if "grade_id" in cell.metadata.get("nbgrader", {})}
     for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error" and output.get("ename") == TAMPERING:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-                found.append(f"{grade_id}: {output.get('evalue', '')}")
-    return found
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        original = by_id.get(grade_id)
+        if original is not None and original.metadata["nbgrader"].get("locked"):
+            cell.metadata = type(original.metadata)(_copy_metadata(original.metadata))
+
+
+def _copy_metadata(metadata):
+    import copy
+
+    return copy.deepcopy(dict(metadata))
 
 
 def _copy(source, target):
@@ -199,7 +222,6 @@ def _failure_reason(outcome):
     for marker, reason in [("DeadKernelError", "the kernel died (crash, exit or memory limit)"),
                            ("Kernel died", "the kernel died (crash, exit or memory limit)"),
                            ("UnresponsiveKernelError", "the kernel stopped responding"),
-                           ("CellTimeoutError", "a cell ran past its time limit"),
                            ("Duplicate", "duplicate cells: " + _line_with(text, "Duplicate"))]:
         if marker in text:
             return reason

@@ -1,58 +1,137 @@
-"""Feedback that never shows hidden test code (nbgrader's own leaks it: jupyter/nbgrader#917).
+"""The student's feedback page: their own notebook plus the verdict of each test.
 
-Before nbgrader's generate_feedback renders the autograded notebook, each
-graded test cell gets the source of the student version (the release, where
-the hidden region is already stripped), and each error in a test cell keeps
-only its last line (`AssertionError: message`): a traceback would quote the
-hidden line that failed. What the student sees is which tests passed, the
-points, the visible asserts and the messages.
+Built from what the student submitted and the per-test results, never from
+what the grading run printed: no output produced while (or after) a hidden
+test ran can reach it, and no hidden test code either (each test cell shows
+the student version's source). What a failed test says is its exception's
+last line, cut to a few hundred characters.
+
+Everything the student wrote is escaped: markdown is rendered with raw HTML
+escaped and harmful links removed, outputs keep only text and PNG/JPEG
+images (no HTML, SVG or JavaScript), and the page forbids scripts with a
+Content-Security-Policy. nbgrader's own feedback (`generate_feedback`) is not
+used: it shows hidden tests (jupyter/nbgrader#917) and runs the student's HTML.
 """
 
+import base64
+import binascii
+import html
 import json
+import re
 from pathlib import Path
 
-from autograder.preprocessors import is_graded_test
+from autograder.execute import is_graded_test
 
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+MESSAGE_CHARACTERS = 500
+TEXT_CHARACTERS = 20_000
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.45}
+pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap}
+.test{border-left:4px solid #999;padding-left:.8em;margin:1em 0}
+.pass{border-color:#2a7d2a}.fail{border-color:#b22}.verdict{font-weight:bold}
+.note{background:#fff4e5;padding:.6em}img{max-width:100%}"""
 
 
-def visible_test_sources(release_path):
-    """{grade_id: source} of the graded test cells of a release notebook."""
-    import nbformat
-
-    release = nbformat.read(str(release_path), as_version=4)
-    return {cell.metadata.nbgrader["grade_id"]: cell.source
-            for cell in release.cells if is_graded_test(cell)}
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-def strip_hidden(source):
-    """Drop a `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` region (markers included)."""
-    kept, hidden = [], False
-    for line in source.splitlines(keepends=True):
-        if HIDDEN_MARKERS[0] in line:
-            hidden = True
-        elif HIDDEN_MARKERS[1] in line:
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    return "".join(kept)
+def _markdown(text):
+    import mistune
+
+    return mistune.create_markdown(escape=True)(text)
 
 
-def hide_tests(autograded_path, release_path):
-    """Rewrite an autograded notebook in place so that no hidden test code is left in it."""
-    import nbformat
+def _pre(text):
+    text = str(text)
+    if len(text) > TEXT_CHARACTERS:
+        text = text[:TEXT_CHARACTERS] + "\n... (cut) ..."
+    return f"<pre>{html.escape(text)}</pre>"
 
-    visible = visible_test_sources(release_path)
-    notebook = nbformat.read(str(autograded_path), as_version=4)
-    for cell in notebook.cells:
-        if not is_graded_test(cell):
-            continue
-        grade_id = cell.metadata.nbgrader["grade_id"]
-        cell.source = visible.get(grade_id, strip_hidden(cell.source))
-        for output in cell.outputs:
-            if output.output_type == "error":
-                output.traceback = [f"{output.ename}: {output.evalue}"]
-    nbformat.write(notebook, str(autograded_path))
+
+def _image(data, mime):
+    if not isinstance(data, str):
+        return ""
+    compact = re.sub(r"\s+", "", data)
+    try:
+        base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return ""
+    return f'<img alt="figure" src="data:{mime};base64,{compact}">'
+
+
+def _output(output):
+    kind = output.get("output_type")
+    if kind == "stream":
+        return _pre(output.get("text", ""))
+    if kind == "error":
+        return _pre(f"{output.get('ename', '')}: {output.get('evalue', '')}")
+    data = output.get("data", {}) if kind in ("display_data", "execute_result") else {}
+    for mime in ("image/png", "image/jpeg"):
+        if mime in data:
+            return _image(data[mime], mime)
+    if "text/plain" in data:
+        text = data["text/plain"]
+        return _pre("".join(text) if isinstance(text, list) else text)
+    return ""
+
+
+def _test_block(cell, graded, visible_source, scores):
+    grade_id = _grade_id(cell)
+    score, maximum = scores.get(grade_id, [0.0, 0.0])
+    passed = maximum > 0 and score is not None and float(score) >= float(maximum)
+    message = ""
+    for output in graded.get("outputs", []) if graded else []:
+        if output.get("output_type") == "error":
+            text = f"{output.get('ename', '')}: {output.get('evalue', '')}"
+            message = text if len(text) <= MESSAGE_CHARACTERS else text[:MESSAGE_CHARACTERS] + "..."
+    verdict = (f"passed: {score:g} / {maximum:g} points" if passed
+               else f"failed: {score or 0:g} / {maximum:g} points")
+    parts = [f'<div class="test {"pass" if passed else "fail"}">',
+             f'<p class="verdict">Test {html.escape(str(grade_id))} {verdict}</p>',
+             _pre(visible_source)]
+    if message and not passed:
+        parts.append(f"<p>What the test reported:</p>{_pre(message)}")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render(submitted, autograded, release, result):
+    """The feedback page's HTML (a string)."""
+    visible = {_grade_id(cell): cell.source for cell in release.cells if is_graded_test(cell)}
+    graded_cells = {_grade_id(cell): cell for cell in autograded.cells if _grade_id(cell)}
+    submitted_outputs = {cell.get("id"): cell.get("outputs", []) for cell in submitted.cells
+                         if cell.get("cell_type") == "code"}
+    body = []
+    for cell in autograded.cells:
+        grade_id = _grade_id(cell)
+        if grade_id in visible:
+            body.append(_test_block(cell, graded_cells.get(grade_id), visible[grade_id],
+                                    result.tests))
+        elif cell.cell_type == "markdown":
+            body.append(_markdown(cell.source))
+        elif cell.cell_type == "code":
+            body.append(_pre(cell.source))
+            body.extend(_output(output) for output in submitted_outputs.get(cell.get("id"), []))
+    title = f"{result.lesson}: feedback for {result.student}"
+    note = (f'<p class="note">{html.escape(result.note)}; the tests after that point '
+            "were not run.</p>" if result.note else "")
+    return "\n".join([
+        "<!DOCTYPE html>", '<html><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p><strong>Score: {result.score:g} / {result.max_score:g}</strong></p>", note,
+        *body, "</body></html>"])
+
+
+def write_feedback(path, submitted, autograded, release, result):
+    """Write the feedback page for one graded submission to `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(submitted, autograded, release, result), encoding="utf-8")
+    return path
 
 
 def leaks_hidden_code(html_path, solution_path, release_path):
@@ -61,7 +140,7 @@ def leaks_hidden_code(html_path, solution_path, release_path):
     Lines that the student version shows elsewhere (an import, say) do not count.
     """
     visible = Path(release_path).read_text(encoding="utf-8")
-    text_of_page = _plain_text(Path(html_path).read_text(encoding="utf-8"))
+    text_of_page = html.unescape(re.sub(r"<[^>]*>", "", Path(html_path).read_text(encoding="utf-8")))
     solution = json.loads(Path(solution_path).read_text(encoding="utf-8"))
     leaked = []
     for cell in solution["cells"]:
@@ -74,11 +153,3 @@ def leaks_hidden_code(html_path, solution_path, release_path):
             if len(text) > 25 and text in text_of_page and json.dumps(text)[1:-1] not in visible:
                 leaked.append(text)
     return leaked
-
-
-def _plain_text(page):
-    """The text of an HTML page: tags removed, entities decoded (highlighting undone)."""
-    import html
-    import re
-
-    return html.unescape(re.sub(r"<[^>]*>", "", page))

@@ -18,6 +18,7 @@ A second run grades only new or changed submissions (sha256 of the file);
 
 import argparse
 import csv
+import fcntl
 import json
 import os
 import sys
@@ -28,33 +29,33 @@ from pathlib import Path
 
 from autograder.course import lesson_ids
 from autograder.engine import Grader, Limits, Result
-from autograder.gradebook_merge import ensure_gradebook, lesson_tests, record
-from autograder.pool import Task, grade_all
+from autograder.gradebook_merge import ensure_gradebook, graded_versions, lesson_tests, record
+from autograder.runner import Task, grade_all
+from autograder.sandbox import bubblewrap_problem
 from autograder.submissions import SubmissionError, collect, unpack
-from autograder.template import course_template
+from autograder.template import course_template, sandbox_library, tests_fingerprint
 
 DEFAULT_OUTPUT = Path("grading-output")
 
 
-def grade_notebook(path, lesson, limits=None):
-    """Autograde one notebook as a submission of `lesson`.
+def grade_notebook(path, lesson, limits=None, sandboxed=True):
+    """Autograde one notebook as a submission of `lesson`, in a sandbox.
 
     Returns {grade_id: (score, max_score)} for each graded test; raises
-    SubmissionError (a ValueError) saying why when the notebook cannot be graded.
+    SubmissionError (a ValueError) saying why when the notebook cannot be graded,
+    and SandboxUnavailable when bubblewrap is missing and `sandboxed` is True.
     """
     if lesson not in lesson_ids():
         raise SubmissionError(f"unknown lesson {lesson!r}; this course has "
                               f"{', '.join(lesson_ids())}")
+    if sandboxed and bubblewrap_problem():
+        from autograder.sandbox import SandboxUnavailable
+
+        raise SandboxUnavailable(bubblewrap_problem())
     template = course_template([lesson])
-    saved = os.environ.get("JUPYTER_PATH")
-    try:
-        with tempfile.TemporaryDirectory(prefix="grade-notebook-") as workdir:
-            result = Grader(template, workdir, limits).grade("student", lesson, path)
-    finally:
-        if saved is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = saved
+    with tempfile.TemporaryDirectory(prefix="grade-notebook-") as workdir:
+        result = Grader(template, workdir, sandbox_library(), limits, sandboxed).grade(
+            "student", lesson, path)
     if result.error:
         raise SubmissionError(result.error)
     return {name: tuple(value) for name, value in result.tests.items()}
@@ -74,9 +75,13 @@ class ResultStore:
                     continue  # a line cut short by an interruption
                 self.latest[(result.student, result.lesson)] = result
 
-    def is_current(self, submission):
-        previous = self.latest.get((submission.student, submission.lesson))
-        return previous is not None and previous.digest == submission.digest
+    def is_current(self, submission, fingerprint, gradebook_versions):
+        """True when this file was graded against these tests, in the gradebook and here."""
+        key = (submission.student, submission.lesson)
+        previous = self.latest.get(key)
+        return (previous is not None and previous.digest == submission.digest
+                and previous.fingerprint == fingerprint
+                and gradebook_versions.get(key) == (submission.digest, fingerprint))
 
     def add(self, result):
         with open(self.path, "a", encoding="utf-8") as stream:
@@ -95,8 +100,8 @@ def write_csv(path, results, rejections, tests_by_lesson):
                          *test_columns])
         for result in sorted(results, key=lambda result: (result.student, result.lesson)):
             maximum = sum(tests_by_lesson.get(result.lesson, {}).values())
-            status = "error" if result.error else "tampered" if result.tampering else "graded"
-            message = result.error or "; ".join(result.tampering)
+            status = "error" if result.error else "graded"
+            message = result.error or result.note
             writer.writerow([result.student, result.lesson, _number(result.score),
                              _number(maximum), status, message, result.source,
                              *[_number(result.tests[name][0]) if name in result.tests else ""
@@ -117,8 +122,7 @@ def print_summary(results, rejections, counts, seconds, stream=sys.stdout):
     width = max([len(result.student) for result in rows] + [7])
     print(f"\n{'student':<{width}}  {'lesson':<24} {'score':>11}  note", file=stream)
     for result in rows:
-        note = result.error or ("tampering: " + "; ".join(result.tampering)
-                                if result.tampering else "")
+        note = result.error or result.note
         score = f"{result.score:g}/{result.max_score:g}" if not result.error else "error"
         print(f"{result.student:<{width}}  {result.lesson:<24} {score:>11}  {note[:70]}",
               file=stream)
@@ -149,6 +153,9 @@ def parse_arguments(argv):
     parser.add_argument("--memory-limit", type=float, default=Limits.memory_bytes / 2**30,
                         help="GiB of address space per kernel (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="grade without bubblewrap: student code then runs with your user, "
+                             "files and network (only for notebooks you trust)")
     arguments = parser.parse_args(argv)
     if arguments.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -158,9 +165,31 @@ def parse_arguments(argv):
 def main(argv=None):
     arguments = parse_arguments(argv)
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy chatter from its API
-    started = time.perf_counter()
+    problem = None if arguments.unsafe_no_sandbox else bubblewrap_problem()
+    if problem:
+        print(f"error: refusing to grade without a sandbox: {problem} "
+              "(or pass --unsafe-no-sandbox for notebooks you trust)", file=sys.stderr)
+        return 2
     output = arguments.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
+    with open(output / ".grading.lock", "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            print(f"error: another grading run is using {output} ({lock.read().strip()}); "
+                  "wait for it to finish, or give another --output", file=sys.stderr)
+            return 3
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        lock.flush()
+        return run(arguments, output)
+
+
+def run(arguments, output):
+    """Grade the submissions into `output` (the caller holds its lock)."""
+    started = time.perf_counter()
     limits = Limits(cell_timeout=arguments.cell_timeout,
                     notebook_timeout=arguments.notebook_timeout,
                     memory_bytes=int(arguments.memory_limit * 2**30))
@@ -170,6 +199,7 @@ def main(argv=None):
         folder = unpack(arguments.submissions, scratch)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
+        _remove(scratch)
         return 2
     submissions, rejections = collect(folder, lessons)
     store = ResultStore(output / "results.jsonl")
@@ -182,25 +212,19 @@ def main(argv=None):
     if ensure_gradebook(gradebook, template):
         for result in store.latest.values():
             record(gradebook, result)
-    to_grade = [s for s in submissions if arguments.force or not store.is_current(s)]
+    fingerprints = {lesson: tests_fingerprint(lesson) for lesson in {s.lesson for s in submissions}}
+    versions = graded_versions(gradebook)
+    to_grade = [s for s in submissions if arguments.force
+                or not store.is_current(s, fingerprints[s.lesson], versions)]
     counts = {"graded": 0, "unchanged": len(submissions) - len(to_grade), "errors": 0}
-    # A zip is unpacked into scratch: copy what is graded somewhere that lasts.
-    kept = output / "submitted"
-    tasks = []
-    for submission in to_grade:
-        path = submission.path
-        if scratch in path.parents:
-            target = kept / submission.student / submission.lesson / path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes())
-            path = target
-        tasks.append(Task(submission.student, submission.lesson, str(path), submission.digest))
+    tasks = [Task(s.student, s.lesson, str(_kept(s, scratch, output)), s.digest,
+                  fingerprints[s.lesson]) for s in to_grade]
     progress = _progress_bar(len(tasks), arguments.quiet)
     timings = open(output / "timings.tsv", "a", encoding="utf-8")
     if timings.tell() == 0:
         timings.write("finished_at\tstudent\tlesson\tseconds\tworker\tstatus\n")
 
-    def on_result(result, worker):
+    def on_result(result):
         result.max_score = sum(tests_by_lesson.get(result.lesson, {}).values())
         # Gradebook first: a run killed between the two regrades this one next time,
         # rather than leaving a result the gradebook lacks.
@@ -208,15 +232,15 @@ def main(argv=None):
         store.add(result)
         counts["errors" if result.error else "graded"] += 1
         timings.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')}\t{result.student}\t"
-                      f"{result.lesson}\t{result.seconds:.2f}\t{worker}\t"
+                      f"{result.lesson}\t{result.seconds:.2f}\t{result.worker}\t"
                       f"{'error' if result.error else 'graded'}\n")
         timings.flush()
         progress.update(1)
 
     try:
         if tasks:
-            grade_all(tasks, template, scratch / "workers", limits, output, arguments.jobs,
-                      on_result)
+            grade_all(tasks, template, sandbox_library(), scratch / "workers", limits, output,
+                      arguments.jobs, on_result, sandboxed=not arguments.unsafe_no_sandbox)
     finally:
         progress.close()
         timings.close()
@@ -228,6 +252,17 @@ def main(argv=None):
         print_summary(results, rejections, counts, time.perf_counter() - started)
     print(f"wrote {output / 'grades.csv'} and feedback in {output / 'feedback'}")
     return 0
+
+
+def _kept(submission, scratch, output):
+    """The submission's path; a file unpacked from a zip is first copied into output/submitted."""
+    path = submission.path
+    if scratch in path.parents:
+        target = output / "submitted" / submission.student / submission.lesson / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+        return target
+    return path
 
 
 def _progress_bar(total, quiet):

@@ -1,16 +1,26 @@
 """The output gradebook: the workers' results merged into one nbgrader gradebook.
 
 Each worker grades in its own scratch gradebook (SQLite allows one writer);
-only the parent process writes here, one result at a time, as soon as it
-arrives. The output gradebook starts as a copy of the course template's (so it
-knows every lesson, notebook and test cell) and can be read with nbgrader's
-Gradebook API or `autograder.course.read_scores`, like stock nbgrader's.
+only the coordinating process writes here, one result at a time, as soon as
+it arrives. The output gradebook starts as a copy of the course template's
+(so it knows every lesson, notebook and test cell) and can be read with
+nbgrader's Gradebook API, `autograder.course.read_scores` or the Formgrader.
+
+Autograded scores are written; manual scores and comments an instructor
+entered are kept. A table of its own, `cnn_graded`, records for each
+(student, lesson) the sha256 of the graded file and the fingerprint of the
+lesson's tests: a resumed run trusts a grade only when both still match.
 """
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 from autograder.course import notebook_name
+
+GRADED_TABLE = ("CREATE TABLE IF NOT EXISTS cnn_graded (student TEXT NOT NULL, "
+                "lesson TEXT NOT NULL, digest TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+                "PRIMARY KEY (student, lesson))")
 
 
 def _url(path):
@@ -45,8 +55,22 @@ def ensure_gradebook(path, template):
     return True
 
 
+def graded_versions(path):
+    """{(student, lesson): (digest, fingerprint)} of the grades recorded in the gradebook."""
+    if not Path(path).exists():
+        return {}
+    with sqlite3.connect(path) as connection:
+        connection.execute(GRADED_TABLE)
+        rows = connection.execute("SELECT student, lesson, digest, fingerprint FROM cnn_graded")
+        return {(student, lesson): (digest, fingerprint)
+                for student, lesson, digest, fingerprint in rows}
+
+
 def record(path, result):
-    """Write one Result's scores into the gradebook at `path` (an error scores 0 everywhere)."""
+    """Write one Result's scores into the gradebook at `path` (an error scores 0 everywhere).
+
+    Manual scores and comments already in the gradebook are kept.
+    """
     from nbgrader.api import Gradebook
 
     with Gradebook(_url(path)) as gradebook:
@@ -55,8 +79,14 @@ def record(path, result):
         notebook = gradebook.find_submission_notebook(
             notebook_name(result.lesson)[: -len(".ipynb")], result.lesson, result.student)
         for grade in notebook.grades:
-            score = result.tests.get(grade.name, [0.0])[0] if not result.error else 0.0
+            if grade.cell.cell_type != "code":  # a written answer, graded by hand
+                grade.needs_manual_grade = grade.manual_score is None
+                continue
+            score = 0.0 if result.error else result.tests.get(grade.name, [0.0])[0]
             grade.auto_score = score
-            grade.manual_score = None
-            grade.needs_manual_grade = score is None
+            grade.needs_manual_grade = grade.manual_score is None and score is None
         gradebook.db.commit()
+    with sqlite3.connect(path) as connection:
+        connection.execute(GRADED_TABLE)
+        connection.execute("INSERT OR REPLACE INTO cnn_graded VALUES (?, ?, ?, ?)",
+                           (result.student, result.lesson, result.digest, result.fingerprint))

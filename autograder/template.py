@@ -50,3 +50,67 @@ def course_template(lessons, cache=CACHE):
 def release_notebook(course, lesson):
     """Path of the student version of `lesson` in a course made by course_template."""
     return Path(course) / "lessons" / lesson / f"{lesson}.ipynb"
+
+
+LIBRARY_PARTS = {"course_lib": COURSE_ROOT / "course_lib",
+                 "cnn_inside": COURSE_ROOT / "autograder" / "inside"}
+
+
+def _library_files():
+    for name, folder in LIBRARY_PARTS.items():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                yield name, path.relative_to(folder), path
+
+
+def library_fingerprint():
+    """A short hash of what the sandbox's read-only library holds."""
+    digest = hashlib.sha256()
+    for name, relative, path in _library_files():
+        digest.update(f"{name}/{relative}".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def sandbox_library(cache=CACHE):
+    """A pristine copy of course_lib and autograder/inside (as `cnn_inside`), for the sandbox.
+
+    Built once per version under build/autograder/ and never written again: the
+    sandbox mounts it read-only, and nothing reads the instructor's editable
+    checkout at grading time. Returns its path.
+    """
+    target = Path(cache) / f"library-{library_fingerprint()}"
+    if target.is_dir():
+        return target
+    Path(cache).mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix="building-", dir=cache))
+    try:
+        for name, relative, path in _library_files():
+            destination = building / name / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, destination)
+        os.rename(building, target)
+    except OSError:
+        if not target.is_dir():
+            raise
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return target
+
+
+def tests_fingerprint(lesson):
+    """A short hash of what decides a lesson's grades: its code cells, points and the library.
+
+    A fixed test (or reference) changes it, so a resumed run regrades that lesson.
+    """
+    import json
+
+    notebook = json.loads((SOLUTIONS / lesson / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(library_fingerprint().encode())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            source = cell["source"]
+            digest.update(("".join(source) if isinstance(source, list) else source).encode())
+            digest.update(json.dumps(cell.get("metadata", {}).get("nbgrader", {}),
+                                     sort_keys=True).encode())
+    return digest.hexdigest()[:16]

@@ -1,11 +1,13 @@
-"""Benchmark: the grading tool at --jobs 2 against stock sequential `nbgrader autograde`.
+"""Benchmark: the grading tool at --jobs 2 (sandboxed, and without the sandbox) against stock
+sequential `nbgrader autograde`.
 
 Builds a class of --students students (24 by default) spread over the lessons,
 each handing in one notebook: correct, blank or partly wrong in turn (the demo
 class's ada, ben and cho). Grades it with `python -m autograder.grade --jobs 2
---force` and with stock `nbgrader autograde LESSON --force`, one lesson after the
-other, in a scratch course; checks that every score of every test is identical;
-prints both wall-clock times and their ratio.
+--force` (in bubblewrap), again with `--unsafe-no-sandbox`, and with stock
+`nbgrader autograde LESSON --force`, one lesson after the other, in a scratch
+course; checks that every score of every test is identical; prints the
+wall-clock times, their ratios and the sandbox's cost per notebook.
 
 Course set-up (generate_assignment) is done before either clock starts.
 
@@ -47,10 +49,10 @@ def build_class(folder, lessons, students):
     return handed_in
 
 
-def time_ours(folder, output, jobs):
+def time_ours(folder, output, jobs, *options):
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "autograder.grade", str(folder), "--output",
-                    str(output), "--jobs", str(jobs), "--force", "--quiet"],
+                    str(output), "--jobs", str(jobs), "--force", "--quiet", *options],
                    cwd=COURSE_ROOT, check=True, capture_output=True, text=True)
     return time.perf_counter() - start
 
@@ -93,13 +95,20 @@ def main():
         course_template(lesson_ids())  # our cached course, built before the clock
         stock_course = make_course(work / "stock", lessons)
         ours_seconds = time_ours(work / "download", work / "ours", arguments.jobs)
+        unsafe_seconds = time_ours(work / "download", work / "unsafe", arguments.jobs,
+                                   "--unsafe-no-sandbox")
         stock_seconds = time_stock(stock_course, handed_in)
-        differences = compare(work / "ours", stock_course, handed_in)
+        differences = (compare(work / "ours", stock_course, handed_in)
+                       + compare(work / "unsafe", stock_course, handed_in))
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"{len(handed_in)} submissions over {len(lessons)} lessons")
     print(f"stock nbgrader autograde, sequential: {stock_seconds:7.1f} s")
-    print(f"autograder.grade --jobs {arguments.jobs}:        {ours_seconds:7.1f} s")
-    print(f"speed-up: {stock_seconds / ours_seconds:.2f}x")
+    print(f"autograder.grade --jobs {arguments.jobs}, sandboxed:  {ours_seconds:7.1f} s "
+          f"({stock_seconds / ours_seconds:.2f}x)")
+    print(f"autograder.grade --jobs {arguments.jobs}, no sandbox: {unsafe_seconds:7.1f} s "
+          f"({stock_seconds / unsafe_seconds:.2f}x)")
+    print(f"sandbox cost: {(ours_seconds - unsafe_seconds) * arguments.jobs / len(handed_in):+.2f} "
+          "s of a worker per notebook")
     if differences:
         print("SCORES DIFFER:\n" + "\n".join(differences))
         return 1

@@ -4,10 +4,16 @@
 it is active, the course_lib reference functions given to it raise instead of
 answering, under every name they are reachable by (the function object itself
 is changed, so `from course_lib.layers import dense_forward as f` is caught
-too).
+too), and so are copies of them (new function objects over the same code).
+
+While a block is active, `active_references()` names the disabled functions
+as "module:qualname": the grader passes them on to the student's kernel, where
+the student's function actually runs.
 """
 
 import contextlib
+import gc
+import types
 
 
 _PLACEHOLDER = "<reference>"
@@ -19,7 +25,18 @@ def _disabled(*args, **kwargs):
     raise RuntimeError("<reference>")
 
 
-def _raiser_code(name):
+_active = []  # "module:qualname" of the functions disabled by the blocks now open
+# False in the grader's own process, where the student's code does not run: the names
+# are only recorded there, and passed on to the student's kernel with each call.
+swap_in_this_process = True
+
+
+def active_references():
+    """The functions disabled by the reference_disabled blocks now open, as "module:qualname"."""
+    return list(_active)
+
+
+def raiser_code(name):
     message = (f"{name} comes from course_lib; this exercise asks you to write it "
                "yourself, without calling the reference.")
     consts = tuple(message if const == _PLACEHOLDER else const
@@ -36,15 +53,26 @@ def reference_disabled(*functions):
 
     Introduced in lesson 01.
     """
-    saved = []
+    saved, start = [], len(_active)
     try:
         for function in functions:
             if function.__closure__:
                 raise ValueError(f"reference_disabled: {function.__qualname__} is a closure; "
                                  "expected a plain module-level function")
-            saved.append((function, function.__code__))
-            function.__code__ = _raiser_code(function.__qualname__)
+            if swap_in_this_process:
+                code, replacement = function.__code__, raiser_code(function.__qualname__)
+                for holder in [function, *_copies_of(code, function)]:
+                    saved.append((holder, holder.__code__))
+                    holder.__code__ = replacement
+            _active.append(f"{function.__module__}:{function.__qualname__}")
         yield
     finally:
-        for function, code in saved:
+        for function, code in reversed(saved):
             function.__code__ = code
+        del _active[start:]
+
+
+def _copies_of(code, original):
+    """Other function objects over the same code, such as types.FunctionType(f.__code__, ...)."""
+    return [item for item in gc.get_referrers(code)
+            if isinstance(item, types.FunctionType) and item is not original]

@@ -1,38 +1,40 @@
-"""The grading tool on one hostile batch, checked against stock nbgrader.
+"""The grading tool, sandboxed, on one hostile batch, checked against stock nbgrader.
 
 One run of `python -m autograder.grade --jobs 2` grades a class of lesson-01
-submissions: ordinary ones (the solution, the blank release, wrong answers),
-ones that attack the grader (infinite loops, a memory bomb, exits, a segfault,
-tampering with the checks, edited or deleted locked cells ...) and files that
-are not notebooks at all. Each must end with a score or a clear error row,
-and every ordinary submission must score exactly what stock sequential
-`nbgrader autograde` gives it.
+submissions: honest ones first and last (the solution, the blank release, a
+wrong answer), between them every attack of tests/hostile_notebooks.py, and
+files that are not notebooks at all. $HOME points into the test's folder,
+next to canary files. Then:
+
+- every honest submission scores exactly what stock `nbgrader autograde` gives;
+- every attacker scores what its real answers deserve, test by test;
+- no canary is read or changed, no attack found anything, no process of the
+  run is alive afterwards, no feedback file holds hidden test code or a script;
+- the batch exits 0.
 """
 
-import copy
 import csv
+import hashlib
 import json
+import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
-from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde, make_course, nbgrader
+from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde, make_course
 from autograder.feedback import leaks_hidden_code
 from autograder.gradebook_merge import lesson_tests
+from autograder.template import CACHE
+from tests import hostile_notebooks as attacks
 from tests.variants import build_notebook
 
 LESSON = "01_dense_layers"
 RELEASE = LESSONS / LESSON / f"{LESSON}.ipynb"
 SOLUTION = SOLUTIONS / LESSON / f"{LESSON}.ipynb"
-DENSE = "def dense_forward(x, w, b):\n    {body}\n"
-NO_BIAS = DENSE.format(body="return x @ w, (x, w, b)")
-PATCH_CHECKS = ("import numpy as np\n"
-                "np.testing.assert_allclose = lambda *args, **kwargs: None\n"
-                "np.allclose = lambda *args, **kwargs: True\n")
 UNINTERRUPTIBLE = ("while True:\n    try:\n        while True:\n            pass\n"
                    "    except KeyboardInterrupt:\n        pass\n")
-SEGFAULT = "import ctypes\nctypes.string_at(0)\n"
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("autograder_hostile")]
 
@@ -42,138 +44,134 @@ def solved(work, name, replace=None):
     return build_notebook(RELEASE, SOLUTION, replace or {}, work / f"{name}.json")
 
 
-def edit_cells(path, edit):
-    """Apply edit(cells) -> cells to a notebook file in place."""
-    notebook = json.loads(path.read_text(encoding="utf-8"))
-    notebook["cells"] = edit(notebook["cells"])
-    path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
-    return path
+def edited(path, edit):
+    """Apply edit(notebook) -> notebook to a notebook file in place."""
+    return attacks.dump(edit(json.loads(path.read_text(encoding="utf-8"))), path)
 
 
 def grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
+def dense(source):
+    return {"dense_forward": source}
+
+
 def prepend(source):
-    """A replacement for dense_forward's cell that first runs `source`."""
-    return {"dense_forward": source + "\n" + NO_BIAS}
+    return dense(source + "\n" + attacks.NO_BIAS)
 
 
-def build_class(work):
-    """{student: notebook path} of ordinary submissions, and of hostile ones; extra files."""
-    ordinary = {
-        "solution": solved(work, "solution"),
-        "blank": RELEASE,
-        "no_bias": solved(work, "no_bias", {"dense_forward": NO_BIAS}),
-        "edited_locked": edit_cells(
-            solved(work, "edited_locked", {"dense_forward": NO_BIAS}),
-            lambda cells: [dict(cell, source="pass") if grade_id(cell) == "test_dense_forward"
-                           else cell for cell in cells]),
-        "warns": solved(work, "warns", {"dense_forward": (
-            "import sys\nimport warnings\n\n" + DENSE.format(body=(
+def canaries(work):
+    """Files no submission may read or change; returns {path: sha256}."""
+    home, canary = work / "home", work / "canary"
+    (canary / "checkout" / "course_lib" / "layers").mkdir(parents=True)
+    home.mkdir()
+    files = {home / "secret.txt": "TOP SECRET grader key",
+             canary / "secret.txt": "TOP SECRET canary",
+             canary / "checkout" / "course_lib" / "layers" / "dense.py": "# pristine\n"}
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return files
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_class(work, output, folder):
+    """{student: notebook} honest and hostile; the honest ones sort first and last."""
+    home, canary = work / "home", work / "canary"
+    cache_files = str(CACHE / "**" / "*.ipynb")
+    outputs = [output / "results.jsonl", output / "grades.csv", output / "gradebook.db"]
+    honest = {
+        "aa_solution": solved(work, "aa_solution"),
+        "aa_blank": RELEASE,
+        "aa_no_bias": solved(work, "aa_no_bias", dense(attacks.NO_BIAS)),
+        "zz_solution": solved(work, "zz_solution"),
+        "zz_no_bias": solved(work, "zz_no_bias", dense(attacks.NO_BIAS)),
+        "zz_warns": solved(work, "zz_warns", dense(
+            "import sys\nimport warnings\n\n" + attacks.DENSE.format(body=(
                 "warnings.warn('a harmless warning', RuntimeWarning)\n"
                 "    print('a message on stderr', file=sys.stderr)\n"
-                "    return x @ w + b, (x, w, b)")))}),
-        "tamper_numpy": solved(work, "tamper_numpy", {"dense_forward": PATCH_CHECKS + NO_BIAS}),
+                "    return x @ w + b, (x, w, b)")))),
     }
-
-    def delete_relu_test(cells):
-        return [cell for cell in cells if grade_id(cell) != "test_relu_forward"]
-
-    def rename_dense_test(cells):
-        for cell in cells:
-            if grade_id(cell) == "test_dense_forward":
-                cell["metadata"]["nbgrader"]["grade_id"] = "my_own_test"
-                cell["id"] = "my-own-test"
-                cell["source"] = "pass"
-        return cells
-
-    def duplicate_cells(cells):
-        copies = [copy.deepcopy(cell) for cell in cells if grade_id(cell) in
-                  ("dense_forward", "test_dense_forward")]
-        return cells + copies
-
-    def with_widget(cells):
-        for cell in cells:
-            if grade_id(cell) == "dense_forward":
-                cell["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
-                    "application/vnd.jupyter.widget-view+json": {
-                        "model_id": "abc123", "version_major": 2, "version_minor": 0},
-                    "text/plain": "IntSlider(value=3)"}}]
-                cell["execution_count"] = 1
-        return cells
-
     hostile = {
+        "silence_tests": solved(work, "silence_tests", dense(attacks.silence_tests())),
+        "guard_names": solved(work, "guard_names", dense(attacks.guard_names())),
+        "reference_copy": solved(work, "reference_copy", dense(attacks.reference_copy())),
+        "fake_numpy": solved(work, "fake_numpy", dense(attacks.fake_numpy())),
+        "startup_file": solved(work, "startup_file", dense(attacks.startup_file(home))),
+        "read_secrets": solved(work, "read_secrets", dense(attacks.read_secrets(
+            [COURSE_ROOT, output, folder, home, canary, CACHE]))),
+        "history_spy": edited(solved(work, "history_spy", dense(attacks.history_spy())),
+                              lambda notebook: {**notebook, "cells": notebook["cells"] + [{
+                                  "cell_type": "code", "metadata": {}, "id": "report",
+                                  "execution_count": None, "outputs": [],
+                                  "source": attacks.HISTORY_REPORT}]}),
+        "write_anywhere": solved(work, "write_anywhere", dense(attacks.write_anywhere(
+            [canary / "secret.txt", canary / "checkout" / "course_lib" / "**" / "*.py",
+             home / "secret.txt", folder / "aa_*.ipynb", *outputs],
+            [cache_files, str(COURSE_ROOT / "course_lib" / "layers" / "dense.py"),
+             "/opt/cnn/lib/course_lib/layers/*.py"]))),
+        "background_writer": solved(work, "background_writer", dense(attacks.background_writer(
+            [canary / "secret.txt", home / "secret.txt", *outputs]))),
+        "attack_processes": solved(work, "attack_processes", dense(attacks.attack_processes())),
+        "child_memory": solved(work, "child_memory", dense(attacks.child_memory())),
+        "many_processes": solved(work, "many_processes", dense(attacks.many_processes())),
+        "script_feedback": edited(solved(work, "script_feedback", dense(attacks.NO_BIAS)),
+                                  attacks.script_in_feedback),
+        "skip_tags": edited(solved(work, "skip_tags", dense(attacks.NO_BIAS)),
+                            attacks.tag_tests_skip),
         "infinite_loop": solved(work, "infinite_loop", prepend("while True:\n    pass")),
         "uninterruptible": solved(work, "uninterruptible", prepend(UNINTERRUPTIBLE)),
         "memory_bomb": solved(work, "memory_bomb", prepend(
             "blocks = []\nwhile True:\n    blocks.append(bytearray(200 * 2**20))")),
         "sys_exit": solved(work, "sys_exit", prepend("import sys\nsys.exit()")),
         "os_exit": solved(work, "os_exit", prepend("import os\nos._exit(1)")),
-        "segfault": solved(work, "segfault", prepend(SEGFAULT)),
-        "deleted_test": edit_cells(solved(work, "deleted_test", {
+        "segfault": solved(work, "segfault", prepend("import ctypes\nctypes.string_at(0)")),
+        "edited_locked": edited(solved(work, "edited_locked", dense(attacks.NO_BIAS)),
+                                lambda notebook: {**notebook, "cells": [
+                                    dict(cell, source="pass") if grade_id(cell) ==
+                                    "test_dense_forward" else cell for cell in notebook["cells"]]}),
+        "deleted_test": edited(solved(work, "deleted_test", {
             "relu_forward": "def relu_forward(x):\n    return np.clip(x, 0, 1), x\n"}),
-            delete_relu_test),
-        "renamed_test": edit_cells(solved(work, "renamed_test", {"dense_forward": NO_BIAS}),
-                                   rename_dense_test),
-        "tamper_builtins": solved(work, "tamper_builtins", {"dense_forward": (
-            "import builtins\nbuiltins.AssertionError = type('Quiet', (Exception,), {})\n"
-            "def isinstance(*args):\n    return True\n\n" + NO_BIAS)}),
-        "tamper_reference": solved(work, "tamper_reference", {"dense_forward": (
-            "import contextlib\nimport course_lib.testing\n"
-            "course_lib.testing.reference_disabled = lambda *functions: contextlib.nullcontext()\n"
-            + DENSE.format(body="from course_lib.layers import dense_forward as reference\n"
-                                "    return reference(x, w, b)"))}),
-        "tamper_inside": solved(work, "tamper_inside", {"dense_forward": DENSE.format(body=(
-            "np.testing.assert_allclose = lambda *args, **kwargs: None\n"
-            "    np.allclose = lambda *args, **kwargs: True\n"
-            "    return x @ w, (x, w, b)"))}),
-        "duplicate_ids": edit_cells(solved(work, "duplicate_ids"), duplicate_cells),
-        "widget": edit_cells(solved(work, "widget"), with_widget),
-        "prints_100mb": solved(work, "prints_100mb", {"dense_forward": (
-            "print('x' * 100_000_000)\n" + DENSE.format(body="return x @ w + b, (x, w, b)"))}),
+            lambda notebook: {**notebook, "cells": [
+                cell for cell in notebook["cells"] if grade_id(cell) != "test_relu_forward"]}),
+        "prints_100mb": solved(work, "prints_100mb", dense(
+            "print('x' * 100_000_000)\n" + attacks.DENSE.format(body="return x @ w + b, (x, w, b)"))),
     }
-    return ordinary, hostile
-
-
-def old_format(source, target):
-    import nbformat
-
-    notebook = nbformat.read(str(source), as_version=4)
-    nbformat.write(nbformat.convert(notebook, 3), str(target))
+    return honest, hostile
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """Grade the whole class once with our tool and the ordinary part with stock nbgrader."""
+    """Grade the whole class once in the sandbox, and the honest part with stock nbgrader."""
     work = tmp_path_factory.mktemp("hostile")
-    ordinary, hostile = build_class(work)
-    folder = work / "download"
+    protected = canaries(work)
+    output, folder = work / "output", work / "download"
     folder.mkdir()
-    for number, (student, path) in enumerate({**ordinary, **hostile}.items()):
+    honest, hostile = build_class(work, output, folder)
+    for number, (student, path) in enumerate({**honest, **hostile}.items()):
         name = (f"{student}_{LESSON}.ipynb" if number % 2
                 else f"{student}_1234{number}_5678{number}_{LESSON}.ipynb")
         (folder / name).write_bytes(path.read_bytes())
     (folder / f"truncated_{LESSON}.ipynb").write_bytes(SOLUTION.read_bytes()[:500])
     (folder / f"empty_{LESSON}.ipynb").write_bytes(b"")
-    (folder / f"latin_{LESSON}.ipynb").write_bytes(
-        SOLUTION.read_text(encoding="utf-8").replace("Forward", "Forwärd").encode("latin-1", errors="replace"))
-    old_format(ordinary["solution"], folder / f"version3_{LESSON}.ipynb")
-    (folder / "someone_09_no_such_lesson.ipynb").write_bytes(SOLUTION.read_bytes())
     (folder / "homework.ipynb").write_bytes(SOLUTION.read_bytes())
-    output = work / "output"
+    before = {path: digest(path) for path in [*protected, *folder.glob("aa_*.ipynb"),
+                                               *CACHE.glob("*/lessons/**/*.ipynb"),
+                                               *(COURSE_ROOT / "course_lib").rglob("*.py")]}
+    environment = dict(os.environ, HOME=str(work / "home"))
     run = subprocess.run(
         [sys.executable, "-m", "autograder.grade", str(folder), "--output", str(output),
-         "--jobs", "2", "--cell-timeout", "10", "--notebook-timeout", "40",
+         "--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "60",
          "--memory-limit", "1.5"],
-        cwd=COURSE_ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout + run.stderr
+        cwd=COURSE_ROOT, capture_output=True, text=True, timeout=900, env=environment)
     with open(output / "grades.csv", newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
-    stock_course = make_course(work / "stock", [LESSON])
-    stock = autograde(stock_course, LESSON, ordinary)
-    return {"rows": rows, "output": output, "stock": stock, "stock_course": stock_course,
-            "stdout": run.stdout, "folder": folder}
+    stock = autograde(make_course(work / "stock", [LESSON]), LESSON, honest)
+    return {"run": run, "rows": rows, "output": output, "stock": stock, "before": before,
+            "work": work, "hostile": hostile}
 
 
 def row(batch, student):
@@ -187,94 +185,157 @@ def scores_of(batch, student):
         batch["output"] / "gradebook.db")[LESSON]}
 
 
-def test_ordinary_submissions_score_as_stock_nbgrader(batch):
-    """Correct, blank, wrong and edited-locked-cell submissions: the same scores as stock."""
-    for student in ("solution", "blank", "no_bias", "edited_locked"):
-        stock = batch["stock"][student]
+def stock_scores(batch, student):
+    return {name: score for name, (score, _) in batch["stock"][student].tests.items()}
+
+
+def printed(batch, student):
+    """Everything the student's cells printed while graded (the instructor's copy)."""
+    path = batch["output"] / "autograded" / student / LESSON / f"{LESSON}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return "".join("".join(output.get("text", "")) for cell in notebook["cells"]
+                   for output in cell.get("outputs", []))
+
+
+def test_the_batch_finishes(batch):
+    """The grader exits 0 and writes one row per submission."""
+    assert batch["run"].returncode == 0, batch["run"].stdout + batch["run"].stderr
+    assert len({row["student"] for row in batch["rows"]}) == len(batch["rows"])
+
+
+def test_honest_submissions_score_as_stock_nbgrader(batch):
+    """Before and after the attackers, every honest submission scores as stock nbgrader."""
+    for student in ("aa_solution", "aa_blank", "aa_no_bias", "zz_solution", "zz_no_bias"):
         assert row(batch, student)["status"] == "graded"
-        assert float(row(batch, student)["score"]) == stock.score, student
-        assert scores_of(batch, student) == {name: score for name, (score, _) in
-                                            stock.tests.items()}, student
-    assert batch["stock"]["solution"].full_marks and batch["stock"]["blank"].score == 0
+        assert scores_of(batch, student) == stock_scores(batch, student), student
+    assert batch["stock"]["aa_solution"].full_marks and batch["stock"]["aa_blank"].score == 0
+    assert stock_scores(batch, "aa_no_bias")["test_dense_forward"] == 0
 
 
-def test_output_gradebook_equals_csv(batch):
-    """The merged gradebook holds what grades.csv says, readable by nbgrader's API."""
-    from autograder.course import read_scores
+def test_attackers_score_what_their_answers_deserve(batch):
+    """Hooks, transformers, tags, fake numpy, guard names, copies of the reference: no effect."""
+    deserved = stock_scores(batch, "aa_no_bias")
+    for student in ("silence_tests", "guard_names", "reference_copy", "fake_numpy",
+                    "startup_file", "read_secrets", "history_spy", "write_anywhere",
+                    "background_writer", "attack_processes", "many_processes",
+                    "script_feedback", "skip_tags", "edited_locked"):
+        assert row(batch, student)["status"] == "graded", row(batch, student)
+        assert scores_of(batch, student) == deserved, (student, row(batch, student))
 
-    scores = read_scores(batch["output"], LESSON, ["solution", "no_bias", "os_exit"])
-    for student, score in scores.items():
-        assert score.score == float(row(batch, student)["score"]), student
+
+def test_attacks_find_nothing_and_change_nothing(batch):
+    """No secret, hidden test, gradebook or other kernel is visible; no canary changes."""
+    for student in ("read_secrets", "write_anywhere", "attack_processes"):
+        assert "LEAK" not in printed(batch, student), (student, printed(batch, student))
+    assert "nothing found" in printed(batch, "read_secrets")
+    assert "no test code in history" in printed(batch, "history_spy")
+    for path, before in batch["before"].items():
+        assert digest(path) == before, f"{path} was changed"
+    assert not (batch["work"] / "home" / ".ipython").exists()
 
 
-def test_locked_test_cells_are_restored(batch):
+def test_no_process_outlives_the_run(batch):
+    """The detached writer, the children and every sandbox are gone when the run ends."""
+    alive = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = open(f"/proc/{pid}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if attacks.MARKER.encode() in command or b"cnn-sbx-" in command:
+            alive.append(command[:120])
+    assert alive == []
+
+
+def test_limits_stop_runaway_code(batch):
+    """Loops, memory (also in child processes) and exits end with a score and a reason."""
+    deserved = stock_scores(batch, "aa_no_bias")
+    for student in ("infinite_loop", "sys_exit", "memory_bomb"):  # MemoryError, then on
+        assert scores_of(batch, student) == deserved, student
+    for student, reason in (("child_memory", "memory"),
+                            ("os_exit", "died"), ("segfault", "died"),
+                            ("uninterruptible", "")):
+        assert row(batch, student)["status"] == "graded", row(batch, student)
+        assert float(row(batch, student)["score"]) == 0, student
+        assert reason in row(batch, student)["message"], row(batch, student)
+
+
+def test_deleted_and_edited_tests_are_restored(batch):
     """An edited locked test (`pass`) and a deleted one still run the real tests."""
     assert scores_of(batch, "edited_locked")["test_dense_forward"] == 0
     deleted = scores_of(batch, "deleted_test")
     assert deleted["test_relu_forward"] == 0 and deleted["test_dense_forward"] == 3
-    assert scores_of(batch, "renamed_test")["test_dense_forward"] == 0
 
 
 def test_stderr_warnings_cost_nothing(batch):
-    """A correct answer that warns keeps full marks; stock nbgrader takes its points."""
-    assert float(row(batch, "warns")["score"]) == float(row(batch, "warns")["max_score"])
-    assert not batch["stock"]["warns"].full_marks
+    """A correct answer that writes to stderr keeps full marks; stock nbgrader takes points."""
+    assert float(row(batch, "zz_warns")["score"]) == 10
+    assert scores_of(batch, "prints_100mb") == stock_scores(batch, "aa_solution")
+    assert (batch["output"] / "autograded" / "prints_100mb" / LESSON /
+            f"{LESSON}.ipynb").stat().st_size < 5_000_000
 
 
-def test_tampering_is_detected_and_scores_zero(batch):
-    """Patched numpy/builtins/course_lib checks: the test scores 0 and the row is flagged."""
-    assert batch["stock"]["tamper_numpy"].full_marks  # stock nbgrader is fooled
-    for student in ("tamper_numpy", "tamper_builtins", "tamper_reference", "tamper_inside"):
-        assert row(batch, student)["status"] == "tampered", row(batch, student)
-        assert scores_of(batch, student)["test_dense_forward"] == 0, student
-        assert scores_of(batch, student)["test_softmax"] == 3, student
+class ActiveContent(HTMLParser):
+    """Collects what a browser would run: script tags, on* handlers, javascript: links, SVG."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "svg", "iframe", "object", "embed"):
+            self.found.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or "javascript:" in (value or "").lower():
+                self.found.append(f"{tag} {name}={value}")
 
 
-def test_runaway_code_is_stopped(batch):
-    """Loops, memory bombs and exits end with a score or an error row, never a hang."""
-    for student in ("infinite_loop", "memory_bomb", "sys_exit"):
-        tests = scores_of(batch, student)
-        assert row(batch, student)["status"] == "graded", row(batch, student)
-        assert tests["test_dense_forward"] == 0 and tests["test_softmax"] == 3, student
-    for student in ("uninterruptible", "os_exit", "segfault"):
-        assert row(batch, student)["status"] in ("graded", "error"), row(batch, student)
-        assert float(row(batch, student)["score"]) < 10, student
-    assert "died" in row(batch, "segfault")["message"]
-
-
-def test_odd_notebooks_are_graded(batch):
-    """Duplicate cells, widget state, an nbformat v3 file and 100 MB of output are graded."""
-    for student in ("duplicate_ids", "widget", "version3", "prints_100mb"):
-        assert row(batch, student)["status"] == "graded", row(batch, student)
-        assert float(row(batch, student)["score"]) == 10, student
-    feedback = batch["output"] / "feedback" / "prints_100mb" / LESSON / f"{LESSON}.html"
-    assert feedback.stat().st_size < 5_000_000
+def test_feedback_is_safe(batch):
+    """No hidden test code, no script and no event handler in any feedback page."""
+    pages = list((batch["output"] / "feedback").rglob("*.html"))
+    assert len(pages) >= 20
+    for page in pages:
+        assert leaks_hidden_code(page, SOLUTION, RELEASE) == [], page
+        tags = ActiveContent()
+        tags.feed(page.read_text(encoding="utf-8"))
+        assert tags.found == [], (page, tags.found)
+    no_bias = batch["output"] / "feedback" / "aa_no_bias" / LESSON / f"{LESSON}.html"
+    text = no_bias.read_text(encoding="utf-8")
+    assert "test_dense_forward failed" in text and "AssertionError" in text
 
 
 def test_unreadable_files_get_clear_rows(batch):
-    """Broken files are error rows, unknown lessons and odd names are rejected rows."""
-    expected = {"truncated": "malformed JSON", "empty": "empty file", "latin": "not UTF-8"}
-    for student, message in expected.items():
+    """Broken files are error rows, odd names are rejected rows."""
+    for student, message in {"truncated": "malformed JSON", "empty": "empty file"}.items():
         assert row(batch, student)["status"] == "error"
         assert message in row(batch, student)["message"]
-    rejected = {r["file"].rsplit("/", 1)[-1]: r["message"] for r in batch["rows"]
-                if r["status"] == "rejected"}
-    assert "unknown lesson '09_no_such_lesson'" in rejected["someone_09_no_such_lesson.ipynb"]
-    assert "not understood" in rejected["homework.ipynb"]
+    rejected = [r["message"] for r in batch["rows"] if r["status"] == "rejected"]
+    assert any("not understood" in message for message in rejected)
 
 
-def test_feedback_hides_hidden_tests(batch):
-    """Our feedback has no hidden test line; stock nbgrader's does (jupyter/nbgrader#917)."""
-    ours = batch["output"] / "feedback" / "no_bias" / LESSON / f"{LESSON}.html"
-    assert leaks_hidden_code(ours, SOLUTION, RELEASE) == []
-    text = ours.read_text(encoding="utf-8")
-    assert "test_dense_forward" in text and "AssertionError" in text
-    nbgrader(["generate_feedback", LESSON, "--force"], cwd=batch["stock_course"])
-    stock = batch["stock_course"] / "feedback" / "no_bias" / LESSON / f"{LESSON}.html"
-    assert leaks_hidden_code(stock, SOLUTION, RELEASE)
-
-
-def test_summary_lists_every_submission(batch):
-    """The terminal summary names each graded student."""
-    for student in ("solution", "segfault", "widget"):
-        assert student in batch["stdout"]
+def test_without_the_sandbox_the_same_attacks_work(tmp_path):
+    """The control: --unsafe-no-sandbox lets the attacks above read and write the canaries."""
+    protected = canaries(tmp_path)
+    home, canary = tmp_path / "home", tmp_path / "canary"
+    folder = tmp_path / "download"
+    folder.mkdir()
+    notebooks = {
+        "read_secrets": solved(tmp_path, "read_secrets", dense(attacks.read_secrets([canary, home]))),
+        "write_anywhere": solved(tmp_path, "write_anywhere", dense(attacks.write_anywhere(
+            [canary / "secret.txt"], []))),
+    }
+    for student, path in notebooks.items():
+        (folder / f"{student}_{LESSON}.ipynb").write_bytes(path.read_bytes())
+    output = tmp_path / "output"
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder.grade", str(folder), "--output", str(output),
+         "--jobs", "2", "--unsafe-no-sandbox", "--quiet"],
+        cwd=COURSE_ROOT, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, HOME=str(home)))
+    assert run.returncode == 0, run.stderr
+    batch = {"output": output}
+    assert "LEAK" in printed(batch, "read_secrets") and "TOP SECRET" not in printed(
+        batch, "write_anywhere")
+    assert (canary / "secret.txt").read_text(encoding="utf-8").endswith("HACKED")
+    assert digest(home / "secret.txt") == hashlib.sha256(
+        protected[home / "secret.txt"].encode()).hexdigest()

@@ -1,0 +1,219 @@
+"""nbgrader's Execute step, split in two: the student's cells in a sandbox, the tests here.
+
+`SandboxedExecute` replaces nbgrader's Execute preprocessor in the Autograde
+pipeline (see autograder/engine.py):
+
+- every cell that is not a graded test cell runs in the student's kernel,
+  started inside the submission's Sandbox (autograder/sandbox.py) by
+  `SandboxKernelManager`;
+- every graded test cell (its hidden part included) runs in this process
+  (autograder/checker.py), in a fresh namespace, asking the student's kernel,
+  through the `serve` loop of autograder/inside/serve.py, for the names it uses.
+  Its outputs are a printed stream and, when it raised, an error: nbgrader
+  scores it from those alone. Tags and display outputs cannot matter.
+
+If the kernel dies (a crash, os._exit, the sandbox's memory or time limit),
+the cells after it are not run and the tests after it fail with a message
+saying why; the tests before it keep their points.
+"""
+
+import socket
+import time
+from queue import Empty
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+from traitlets import Any, Integer, Unicode
+
+from autograder.checker import Channel, run_test_cell
+from autograder.sandbox import INSIDE_PACKAGE
+
+KERNEL_START_SECONDS = 60
+POLL_SECONDS = 0.5  # the longest a reply may sit unnoticed (nbclient #312)
+SANDBOXES = {}  # sandbox_key -> Sandbox: traitlets configuration copies values, a Sandbox can't be
+
+
+def register_sandbox(sandbox):
+    """Make `sandbox` findable by SandboxedExecute; returns the key to configure."""
+    SANDBOXES[str(sandbox.root)] = sandbox
+    return str(sandbox.root)
+
+
+def is_graded_test(cell):
+    """A locked test cell with points (grade, not solution, code)."""
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel is started by a Sandbox, reached over ipc sockets."""
+
+    sandbox = Any(help="the autograder.sandbox.Sandbox of this notebook")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.ip = str(self.sandbox.run / "kernel")
+        self.connection_file = str(self.sandbox.run / "kernel.json")
+
+    @property
+    def kernel_spec(self):
+        return KernelSpec(argv=[f"{INSIDE_PACKAGE}.kernel"], display_name="grader",
+                          language="python", interrupt_mode="message", env={})
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return self.sandbox.kernel_command(self.connection_file, extra_arguments or [])
+
+
+def _polling(get_msg):
+    """Wrap a channel's get_msg so that a long wait is many short ones."""
+    async def get_msg_polling(timeout=None, **kwargs):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = POLL_SECONDS if deadline is None else max(
+                0.0, min(POLL_SECONDS, deadline - time.monotonic()))
+            try:
+                return await get_msg(timeout=step, **kwargs)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+    return get_msg_polling
+
+
+class SandboxedExecute(Execute):
+    """Execute: the notebook's cells in its sandbox, its graded test cells in the grader."""
+
+    sandbox_key = Unicode(help="register_sandbox's key of this notebook's Sandbox").tag(config=True)
+    notebook_timeout = Integer(600, help="seconds for the whole notebook").tag(config=True)
+
+    @property
+    def sandbox(self):
+        return SANDBOXES[self.sandbox_key]
+
+    def create_kernel_manager(self):
+        self.km = SandboxKernelManager(sandbox=self.sandbox, config=self.config)
+        self.kernel_stopped = ""
+        return self.km
+
+    async def async_start_new_kernel(self, **kwargs):
+        import subprocess
+
+        kwargs.setdefault("stdout", subprocess.DEVNULL)
+        kwargs.setdefault("stderr", subprocess.DEVNULL)
+        await super().async_start_new_kernel(**kwargs)
+        self.sandbox.started(self.km.provisioner.process.pid, self.notebook_timeout)
+
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        for channel in (client.shell_channel, client.iopub_channel):
+            channel.get_msg = _polling(channel.get_msg)
+        return client
+
+    def preprocess_cell(self, cell, resources, index):
+        if is_graded_test(cell):
+            cell.outputs = self._run_test(cell)
+            cell.execution_count = None
+            return cell, resources
+        if cell.cell_type != "code":
+            return cell, resources
+        if self.kernel_stopped:
+            cell.outputs = []
+            return cell, resources
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self.kernel_stopped = self.sandbox.stopped_because or "the kernel died (it crashed or exited)"
+            cell.outputs.append(_error("KernelStopped", self.kernel_stopped))
+            return cell, resources
+        if _timed_out(cell) and not self._responsive():
+            self.sandbox.kill("a cell ignored the interrupt after its time limit")
+            self.kernel_stopped = self.sandbox.stopped_because
+        return cell, resources
+
+    def _responsive(self, seconds=10):
+        """True when the kernel answers a trivial request within `seconds`."""
+        try:
+            msg_id = self.kc.execute("", silent=True, store_history=False)
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                reply = self.kc_shell_reply(deadline - time.monotonic())
+                if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+                    return True
+        except Exception:  # noqa: BLE001  (a broken channel means no)
+            return False
+        return False
+
+    def kc_shell_reply(self, timeout):
+        from jupyter_core.utils import run_sync
+
+        try:
+            return run_sync(self.kc.shell_channel.get_msg)(timeout=max(0.0, timeout))
+        except Empty:
+            return None
+
+    def _run_test(self, cell):
+        """Run a test cell here, its questions answered by the student's kernel."""
+        name = cell.metadata.get("nbgrader", {}).get("grade_id", "test")
+        if self.kernel_stopped:
+            return [_error("KernelStopped", f"not run: {self.kernel_stopped}")]
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        deadline = time.monotonic() + self.timeout
+        try:
+            listener.bind(self.sandbox.rpc_path)
+            listener.listen(1)
+            listener.settimeout(min(30.0, float(self.timeout)))
+            msg_id = self.kc.execute(
+                f"import {INSIDE_PACKAGE}.serve as _s; _s.serve({self.sandbox.rpc_path!r})",
+                silent=True, store_history=False)
+            try:
+                connection, _ = listener.accept()
+            except socket.timeout:
+                return [_error("KernelUnavailable",
+                               "the notebook's kernel did not answer the test")]
+            with connection:
+                outputs = run_test_cell(cell.source, Channel(connection, deadline), name,
+                                        self.sandbox.prelude)
+                connection.settimeout(5)
+                try:
+                    from autograder.inside.wire import send_frame
+
+                    send_frame(connection, {"op": "done"})
+                except OSError:
+                    pass
+            self._finish_serving(msg_id)
+            return outputs
+        finally:
+            listener.close()
+            try:
+                import os
+
+                os.unlink(self.sandbox.rpc_path)
+            except OSError:
+                pass
+
+    def _finish_serving(self, msg_id):
+        """Wait for the kernel's serve loop to end; interrupt it, then stop the kernel if stuck."""
+        for attempt in range(2):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                reply = self.kc_shell_reply(deadline - time.monotonic())
+                if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+                    return
+            if attempt == 0:
+                from jupyter_core.utils import run_sync
+
+                run_sync(self.km.interrupt_kernel)()
+        self.sandbox.kill("the kernel did not come back after a test")
+        self.kernel_stopped = self.sandbox.stopped_because
+
+
+def _timed_out(cell):
+    return any(output.get("ename") == "CellTimeoutError" for output in cell.get("outputs", []))
+
+
+def _error(name, message):
+    return NotebookNode(output_type="error", ename=name, evalue=message,
+                        traceback=[f"{name}: {message}"])

@@ -1,0 +1,292 @@
+"""A bubblewrap sandbox for one submission's kernel, and the limits around its process tree.
+
+Each notebook's kernel runs under `bwrap` with:
+
+- its own user (uid 1000, no capabilities), PID, IPC, UTS, cgroup and network
+  namespaces: no network at all, no view of any other process;
+- read-only: /usr and the system libraries, the Python environment, and a
+  pristine copy of course_lib plus autograder/inside (nothing else of the
+  grader: no solutions/, gradebook, output folder, template cache, other
+  submissions, configuration);
+- private and empty: /tmp and $HOME (/home/student, the working directory);
+- one shared folder, `run/`, holding the kernel's connection file and sockets
+  (the grader reaches the kernel through ZeroMQ's ipc transport and a Unix
+  socket, since there is no network);
+- a memory and process limit for the whole tree: a cgroup where the grader
+  may make one (v1 or v2), and always a watchdog that sums the tree's memory;
+- `--die-with-parent` and a PID namespace: when the grader kills the sandbox,
+  or dies, every process in it dies too. No process outlives its notebook.
+
+`Sandbox(enabled=False)` (`--unsafe-no-sandbox`) runs the same kernel as a
+plain child process, with the rlimits only.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+
+INSIDE_PACKAGE = "cnn_inside"
+LIBRARY_MOUNT = "/opt/cnn/lib"
+HOME = "/home/student"
+SANDBOX_UID = 1000
+PASSWD = f"student:x:{SANDBOX_UID}:{SANDBOX_UID}:student:{HOME}:/bin/sh\n"
+GROUP = f"student:x:{SANDBOX_UID}:\n"
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot make namespaces here."""
+
+
+@lru_cache(maxsize=1)
+def bubblewrap_problem():
+    """None when bwrap works here, else one line saying why not."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    trial = subprocess.run([path, "--unshare-all", "--uid", str(SANDBOX_UID), "--ro-bind", "/",
+                            "/", "--proc", "/proc", "--dev", "/dev", "true"],
+                           capture_output=True, text=True, timeout=30)
+    if trial.returncode != 0:
+        return f"bubblewrap cannot create namespaces here: {trial.stderr.strip()[:200]}"
+    return None
+
+
+def _system_mounts():
+    arguments = []
+    for path in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(path):
+            arguments += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            arguments += ["--ro-bind", path, path]
+    for path in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts"):
+        if os.path.exists(path):
+            arguments += ["--ro-bind", path, path]
+    return arguments
+
+
+def _python_mounts():
+    """The Python installation and environment, read-only, at the paths they have here."""
+    roots = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
+             Path(sys.executable).resolve().parent.parent}
+    arguments = []
+    for root in sorted(roots):
+        if root != Path("/usr") and Path("/usr") not in root.parents:
+            arguments += ["--ro-bind", str(root), str(root)]
+    if Path(sys.prefix) != Path(sys.prefix).resolve():
+        arguments += ["--ro-bind", str(Path(sys.prefix).resolve()), sys.prefix]
+    return arguments
+
+
+class Sandbox:
+    """One notebook's sandbox: its folders, the kernel command, its limits, and its end.
+
+    Inputs:
+    - library: a folder holding pristine `course_lib/` and `cnn_inside/` packages
+    - memory_bytes, processes, cpu_seconds, output_bytes: the limits
+    - enabled: False runs the kernel without bubblewrap (--unsafe-no-sandbox)
+    """
+
+    def __init__(self, library, memory_bytes, processes=256, cpu_seconds=600,
+                 output_bytes=1_000_000, enabled=True):
+        self.library = Path(library)
+        self.memory_bytes = int(memory_bytes)
+        self.processes = int(processes)
+        self.cpu_seconds = int(cpu_seconds)
+        self.output_bytes = int(output_bytes)
+        self.enabled = enabled
+        self.root = Path(tempfile.mkdtemp(prefix="cnn-sbx-"))
+        self.run = self.root / "run"
+        self.run.mkdir()
+        (self.root / "passwd").write_text(PASSWD, encoding="utf-8")
+        (self.root / "group").write_text(GROUP, encoding="utf-8")
+        self.home = self.root / "home"  # used without bubblewrap only
+        self.home.mkdir()
+        self.rpc_path = str(self.run / "rpc")
+        self.stopped_because = ""
+        self.prelude = ""  # the lesson's imports, bound in every test (autograder.checker)
+        self.process_id = None
+        self._cgroups = []
+        self._watch = None
+        self._done = threading.Event()
+
+    def environment(self):
+        home = HOME if self.enabled else str(self.home)
+        library = LIBRARY_MOUNT if self.enabled else str(self.library)
+        return {
+            "HOME": home, "USER": "student", "LANG": "C.UTF-8",
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+            "PYTHONPATH": library, "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "COURSE_PROGRESS": "off", "NBGRADER_EXECUTION": "autograde",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1", "OMP_NUM_THREADS": "1",
+            "CNN_GRADER_MEMORY_BYTES": str(self.memory_bytes),
+            "CNN_GRADER_CPU_SECONDS": str(self.cpu_seconds),
+            "CNN_GRADER_PROCESSES": str(self.processes),
+            "CNN_GRADER_OUTPUT_BYTES": str(self.output_bytes),
+        }
+
+    def kernel_command(self, connection_file, extra_arguments=()):
+        """The command that starts the student's kernel (in the sandbox when enabled)."""
+        kernel = [sys.executable, "-m", f"{INSIDE_PACKAGE}.kernel", "-f", str(connection_file),
+                  *extra_arguments]
+        if not self.enabled:
+            return ["env", "-i", *[f"{key}={value}" for key, value in self.environment().items()],
+                    *kernel]
+        command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+                   "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grader",
+                   "--cap-drop", "ALL", *_system_mounts(), *_python_mounts(),
+                   "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/home",
+                   "--dir", HOME, "--ro-bind", str(self.root / "passwd"), "/etc/passwd",
+                   "--ro-bind", str(self.root / "group"), "/etc/group",
+                   "--ro-bind", str(self.library), LIBRARY_MOUNT,
+                   "--bind", str(self.run), str(self.run), "--chdir", HOME, "--clearenv"]
+        for key, value in self.environment().items():
+            command += ["--setenv", key, value]
+        return [*self._cgroup_wrapper(), *command, "--", *kernel]
+
+    # -- limits on the whole tree -------------------------------------------------------
+
+    def _cgroup_wrapper(self):
+        """`sh -c` that moves itself into this sandbox's cgroups, then execs bubblewrap."""
+        self._cgroups = make_cgroups(self.root.name, self.memory_bytes, self.processes)
+        if not self._cgroups:
+            return []
+        targets = " ".join(f"'{group / 'cgroup.procs'}'" for group in self._cgroups)
+        return ["sh", "-c", f'for f in {targets}; do echo $$ > "$f" || exit 97; done; exec "$@"',
+                "sh"]
+
+    def started(self, process_id, deadline_seconds):
+        """Start watching the kernel: memory of the whole tree, and the notebook's deadline."""
+        self.process_id = process_id
+        self._watch = threading.Thread(target=self._watchdog, args=(deadline_seconds,),
+                                       daemon=True, name="sandbox-watchdog")
+        self._watch.start()
+
+    def _watchdog(self, deadline_seconds):
+        deadline = time.monotonic() + deadline_seconds
+        while not self._done.wait(0.25):
+            if time.monotonic() > deadline:
+                self.kill(f"the notebook ran past its {deadline_seconds:g} s time limit")
+                return
+            used = tree_memory(self.process_id)
+            if used > self.memory_bytes:
+                self.kill(f"the notebook used more than {self.memory_bytes / 2**30:g} GiB "
+                          "of memory")
+                return
+
+    def kill(self, reason=""):
+        """Kill every process of the sandbox; remember why (the first reason wins)."""
+        if reason and not self.stopped_because:
+            self.stopped_because = reason
+        pids = set(tree_pids(self.process_id)) if self.process_id else set()
+        for group in self._cgroups:
+            pids.update(_cgroup_pids(group))
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def close(self):
+        """Kill what is left and remove the sandbox's folders and cgroups."""
+        self._done.set()
+        self.kill()
+        for group in self._cgroups:
+            for _ in range(50):
+                try:
+                    group.rmdir()
+                    break
+                except OSError:
+                    for pid in _cgroup_pids(group):
+                        try:
+                            os.kill(pid, signal.SIGKILL)
+                        except ProcessLookupError:
+                            pass
+                    time.sleep(0.02)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# -- process trees and cgroups ------------------------------------------------------------
+
+def _children_map():
+    children = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stream:
+                fields = stream.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def tree_pids(root):
+    """The process `root` and all its descendants, as seen from here."""
+    if root is None:
+        return []
+    children, found, stack = _children_map(), [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def tree_memory(root):
+    """Resident memory (bytes) of `root` and its descendants."""
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as stream:
+                total += int(stream.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+def make_cgroups(name, memory_bytes, processes):
+    """Cgroups limiting memory and process count for one sandbox; [] where none can be made."""
+    made = []
+    try:
+        if (CGROUP_ROOT / "cgroup.controllers").exists():  # v2, unified
+            group = CGROUP_ROOT / f"cnn-grader-{name}"
+            group.mkdir()
+            made.append(group)
+            (group / "memory.max").write_text(str(memory_bytes))
+            (group / "pids.max").write_text(str(processes))
+        else:  # v1: one hierarchy per controller
+            for controller, limit_file, value in (("memory", "memory.limit_in_bytes", memory_bytes),
+                                                  ("pids", "pids.max", processes)):
+                group = CGROUP_ROOT / controller / f"cnn-grader-{name}"
+                group.mkdir()
+                made.append(group)
+                (group / limit_file).write_text(str(value))
+        return made
+    except OSError:
+        for group in made:
+            try:
+                group.rmdir()
+            except OSError:
+                pass
+        return []
+
+
+def _cgroup_pids(group):
+    try:
+        return [int(line) for line in (group / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []

@@ -1,0 +1,18 @@
+"""Worker functions for tests/test_autograder_sandbox.py: graders that crash on purpose.
+
+They run in the runner's spawned worker processes, so they live in an importable module.
+"""
+
+import os
+from pathlib import Path
+
+from autograder.runner import _grade
+
+
+def crash_on_some(task):
+    """Kill the worker process for students named crash_*: once for crash_once, always for crash_always."""
+    marker = Path(task.path).with_suffix(".crashed")
+    if task.student == "crash_always" or (task.student == "crash_once" and not marker.exists()):
+        marker.write_text("crashed", encoding="utf-8")
+        os._exit(1)
+    return _grade(task)
