@@ -120,12 +120,22 @@ def test_shape_calculation_rejects_bad_input():
 
 
 def test_show_functions_build_headless():
-    pytest.importorskip("ipywidgets")
+    """The lesson 02-03 widgets build without a display, with the controls the lessons name."""
+    import ipywidgets  # noqa: F401 (a pinned dependency: fail, never skip)
     import matplotlib.pyplot as plt
 
+    image, kernel = conv_stepper.EXAMPLE_IMAGE, conv_stepper.EXAMPLE_KERNEL
     slider = conv_stepper.show_conv_stepper()
+    assert slider.max == conv_stepper.stepper_frame(image, kernel, 0)["num_steps"] - 1
     slider.value = 4
-    conv_stepper.draw_frame(conv_stepper.EXAMPLE_IMAGE, conv_stepper.EXAMPLE_KERNEL, 8)
-    kernel_picker.show_kernel_picker(np.random.default_rng(2).random((20, 16)))
-    shape_calculator.show_shape_calculator()
+    figure = conv_stepper.draw_frame(image, kernel, 8)
+    frame = conv_stepper.stepper_frame(image, kernel, 8)
+    assert len(figure.axes) == 4
+    assert figure.axes[2].get_title() == f"products, sum = {frame['value']:g}"
+    picker = kernel_picker.show_kernel_picker(np.random.default_rng(2).random((20, 16)))
+    calculator = shape_calculator.show_shape_calculator()
+    for shown, controls in ((picker, {"kernel", "ReLU"}), (calculator, {"H", "F", "S", "P",
+                                                                        "padding"})):
+        names = {getattr(child, "description", None) for child in shown.widget.children}
+        assert controls <= names, names
     plt.close("all")
