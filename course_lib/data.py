@@ -27,7 +27,7 @@ import os
 
 import numpy as np
 
-from course_lib.digits import all_digits
+from course_lib.digits import all_digits, stratified_split
 
 NAMES = ("mnist", "fashion_mnist", "cifar10")
 DIGIT_NAMES = tuple(str(digit) for digit in range(10))
@@ -61,18 +61,6 @@ def _resize(images, size):
     return ndimage.zoom(images, (1, factor, factor), order=1, grid_mode=True, mode="nearest")
 
 
-def _split(labels, seed=0):
-    """A stratified split: (train indices, test indices), TEST_FRACTION of each class to test."""
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        n_test = int(round(len(members) * TEST_FRACTION))
-        test.append(members[:n_test])
-        train.append(members[n_test:])
-    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
-
-
 @functools.lru_cache(maxsize=None)
 def _digits_gray():
     """The offline digits at 28x28 uint8: ((x_train, y_train), (x_test, y_test)), cached."""
@@ -81,7 +69,7 @@ def _digits_gray():
     images = np.zeros((len(big), 28, 28), dtype=np.uint8)
     images[:, 4:24, 4:24] = np.round(big * 255).astype(np.uint8)   # centred like MNIST
     labels = digit_labels.astype(np.uint8)
-    train, test = _split(labels)
+    train, test = stratified_split(labels, TEST_FRACTION, seed=0)
     return (images[train], labels[train]), (images[test], labels[test])
 
 
@@ -104,7 +92,7 @@ def _digits_colour():
     canvas += rng.normal(0, 0.04, size=canvas.shape)
     images = np.round(np.clip(canvas, 0, 1) * 255).astype(np.uint8)
     labels = digit_labels.astype(np.uint8)
-    train, test = _split(labels, seed=1)
+    train, test = stratified_split(labels, TEST_FRACTION, seed=1)
     return (images[train], labels[train]), (images[test], labels[test])
 
 

@@ -53,17 +53,34 @@ def load_digits_split(validation_fraction=VALIDATION_FRACTION, seed=SEED):
             f"load_digits_split: validation_fraction must be in (0, 1), got {validation_fraction!r}"
         )
     images, labels = all_digits()
-    rng = np.random.default_rng(seed)
-    train, validation = [], []
-    for digit in range(NUM_CLASSES):
-        members = rng.permutation(np.flatnonzero(labels == digit))
-        n_val = int(round(len(members) * validation_fraction))
-        validation.append(members[:n_val])
-        train.append(members[n_val:])
-    train = rng.permutation(np.concatenate(train))
-    validation = rng.permutation(np.concatenate(validation))
+    train, validation = stratified_split(labels, validation_fraction, seed)
     return ((images[train].copy(), labels[train].copy()),
             (images[validation].copy(), labels[validation].copy()))
+
+
+def stratified_split(labels, fraction, seed):
+    """Split indices so that every class keeps its share: (kept, held_out).
+
+    Each class holds out round(fraction * its size) of its members, drawn by a
+    generator seeded with `seed`; both index arrays come back shuffled.
+
+    Inputs:
+    - labels: integer labels, of shape (N,)
+    - fraction: the share of each class held out, in (0, 1)
+    - seed: seed of the split
+
+    Returns a tuple of:
+    - kept: indices of shape (N - N_held_out,)
+    - held_out: indices of shape (N_held_out,)
+    """
+    rng = np.random.default_rng(seed)
+    kept, held_out = [], []
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        n_held_out = int(round(len(members) * fraction))
+        held_out.append(members[:n_held_out])
+        kept.append(members[n_held_out:])
+    return rng.permutation(np.concatenate(kept)), rng.permutation(np.concatenate(held_out))
 
 
 def flatten_images(x):

@@ -5,108 +5,121 @@ Each layer is a small object with
 - ``backward(dout)`` -> dx, filling ``grads`` with the same keys as ``params``;
 - ``params`` and ``grads``: dicts of arrays ("w" for weights/kernels, "b" for biases).
 
-``Sequential`` chains them and gives the optimizer one flat view of the parameters,
-``parameters_and_gradients()``, plus ``get_weights`` / ``set_weights`` (for early
-stopping) and ``predict``. The layers call the course_lib references, so this file
-is only bookkeeping::
+The layers are the registry's (``course_lib.layers.registry``): a layer names its
+Keras class, and the registry says which course_lib forward and backward to call
+with which arguments, so this file is only bookkeeping::
 
     network = Sequential([Conv2D(1, 8, 3, rng=rng), ReLU(), MaxPool2D(2), Flatten(),
                           Dense(128, 10, rng=rng)])
+
+``Sequential.parameters()`` gives the optimizer one ``Parameter`` object per weight
+array (its value, its gradient, whether it is a kernel), as micrograd's
+``parameters()`` does; ``get_weights`` / ``set_weights`` serve early stopping.
 
 Introduced in lesson 07 (MLPs) and lesson 09 (the CNN capstone).
 """
 
 import numpy as np
 
-from course_lib import layers
+from course_lib.layers.registry import BY_NAME, he_normal, spec_for  # noqa: F401 (he_normal)
 
 
 class Layer:
-    """Base class: a layer without parameters that passes x through."""
+    """Base class: a layer that runs the registry entry `keras_name` (None: identity)."""
 
-    def __init__(self):
+    keras_name = None
+
+    def __init__(self, **options):
         self.params = {}
         self.grads = {}
         self.cache = None
+        self.options = options
 
     def forward(self, x, training=False):
-        return x
+        if self.keras_name is None:
+            return x
+        spec = BY_NAME[self.keras_name]
+        arguments = spec.arguments(spec.complete(self.options), training)
+        out, self.cache = spec.forward(x, *self.params.values(), **arguments)
+        return out
 
     def backward(self, dout):
-        return dout
+        if self.keras_name is None:
+            return dout
+        gradients = BY_NAME[self.keras_name].backward(dout, self.cache)
+        if not self.params:
+            return gradients
+        dx, *weight_gradients = gradients
+        self.grads.update(zip(self.params, weight_gradients))
+        return dx
 
     def __repr__(self):
         shapes = ", ".join(f"{name} {value.shape}" for name, value in self.params.items())
         return f"{type(self).__name__}({shapes})"
 
 
-def he_normal(shape, fan_in, rng):
-    """Weights drawn from N(0, 2 / fan_in) (He initialization, good before a ReLU)."""
-    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+def from_keras(name, input_channels=None, rng=None, **options):
+    """A network layer for the Keras layer `name`, with Keras' options.
+
+    Inputs:
+    - name: a Keras class name the registry runs in NumPy, e.g. "AveragePooling2D"
+    - input_channels, rng: for layers with weights, the size of the input's last axis
+      and the generator that draws the starting weights
+    - options: Keras arguments, e.g. pool_size=3
+
+    Returns a Layer.
+    """
+    spec = spec_for(name, "from_keras")
+    if spec.arguments is None:
+        raise ValueError(f"from_keras: {name} has no NumPy forward pass in course_lib")
+    layer = Layer(**options)
+    layer.keras_name = name
+    if spec.init is not None:
+        if input_channels is None or rng is None:
+            raise ValueError(f"from_keras: {name} has weights; give input_channels and rng")
+        layer.params = spec.init(rng, input_channels, spec.complete(options))
+    return layer
 
 
 class Dense(Layer):
     """keras.layers.Dense(units) without activation: x (N, D) -> x @ w + b (N, units)."""
 
+    keras_name = "Dense"
+
     def __init__(self, in_features, units, rng):
-        super().__init__()
-        self.params = {"w": he_normal((in_features, units), in_features, rng),
-                       "b": np.zeros(units)}
-
-    def forward(self, x, training=False):
-        out, self.cache = layers.dense_forward(x, self.params["w"], self.params["b"])
-        return out
-
-    def backward(self, dout):
-        dx, self.grads["w"], self.grads["b"] = layers.dense_backward(dout, self.cache)
-        return dx
+        super().__init__(units=units)
+        self.params = BY_NAME["Dense"].init(rng, in_features, self.options)
 
 
 class Conv2D(Layer):
     """keras.layers.Conv2D(filters, kernel_size, padding=...) on NHWC images."""
 
+    keras_name = "Conv2D"
+
     def __init__(self, in_channels, filters, kernel_size, rng, padding="same", stride=1):
-        super().__init__()
-        fan_in = kernel_size * kernel_size * in_channels
-        self.params = {"w": he_normal((kernel_size, kernel_size, in_channels, filters), fan_in,
-                                      rng),
-                       "b": np.zeros(filters)}
+        super().__init__(filters=filters, kernel_size=kernel_size, strides=stride,
+                         padding=padding)
+        self.params = BY_NAME["Conv2D"].init(rng, in_channels, self.options)
         self.padding, self.stride = padding, stride
-
-    def forward(self, x, training=False):
-        out, self.cache = layers.conv2d_forward(x, self.params["w"], self.params["b"],
-                                                self.stride, self.padding)
-        return out
-
-    def backward(self, dout):
-        dx, self.grads["w"], self.grads["b"] = layers.conv2d_backward(dout, self.cache)
-        return dx
 
 
 class ReLU(Layer):
     """max(0, x), element by element."""
 
-    def forward(self, x, training=False):
-        out, self.cache = layers.relu_forward(x)
-        return out
+    keras_name = "Activation"
 
-    def backward(self, dout):
-        return layers.relu_backward(dout, self.cache)
+    def __init__(self):
+        super().__init__(activation="relu")
 
 
 class MaxPool2D(Layer):
     """keras.layers.MaxPooling2D(pool_size): the maximum of each window."""
 
+    keras_name = "MaxPooling2D"
+
     def __init__(self, pool_size=2):
-        super().__init__()
+        super().__init__(pool_size=pool_size)
         self.pool_size = pool_size
-
-    def forward(self, x, training=False):
-        out, self.cache = layers.max_pool2d_forward(x, self.pool_size)
-        return out
-
-    def backward(self, dout):
-        return layers.max_pool2d_backward(dout, self.cache)
 
 
 class Flatten(Layer):
@@ -123,20 +136,54 @@ class Flatten(Layer):
 class Dropout(Layer):
     """keras.layers.Dropout(rate): inverted dropout in training, identity at inference."""
 
+    keras_name = "Dropout"
+
     def __init__(self, rate, seed=0):
-        super().__init__()
-        self.rate = rate
         self.rng = np.random.default_rng(seed)
-
-    def forward(self, x, training=False):
-        out, self.cache = layers.dropout_forward(x, self.rate, training, self.rng)
-        return out
-
-    def backward(self, dout):
-        return layers.dropout_backward(dout, self.cache)
+        super().__init__(rate=rate, rng=self.rng)
+        self.rate = rate
 
     def __repr__(self):
         return f"Dropout(rate={self.rate})"
+
+
+class Parameter:
+    """One weight array of a network, as the optimizer sees it.
+
+    - key: "<layer index>.<name>", e.g. "0.w"
+    - value: the array (assigning checks the shape and stores it in the layer)
+    - grad: its gradient from the last backward(), or None (assignable)
+    - is_kernel: True for kernels ("w"), the weights L2 regularization applies to
+    """
+
+    def __init__(self, layer, name, key):
+        self.layer, self.name, self.key = layer, name, key
+        self.is_kernel = name == "w"
+
+    @property
+    def value(self):
+        return self.layer.params[self.name]
+
+    @value.setter
+    def value(self, new_value):
+        self.assign(new_value, "Parameter.value")
+
+    def assign(self, new_value, caller):
+        if np.shape(new_value) != self.value.shape:
+            raise ValueError(f"{caller}: {self.key} has shape {self.value.shape}, "
+                             f"got {np.shape(new_value)}")
+        self.layer.params[self.name] = np.asarray(new_value)
+
+    @property
+    def grad(self):
+        return self.layer.grads.get(self.name)
+
+    @grad.setter
+    def grad(self, gradient):
+        self.layer.grads[self.name] = gradient
+
+    def __repr__(self):
+        return f"Parameter({self.key}, shape {self.value.shape})"
 
 
 class Sequential:
@@ -149,8 +196,11 @@ class Sequential:
         self.layers = list(stack)
         for index, layer in enumerate(self.layers):
             if not isinstance(layer, Layer):
+                kinds = ", ".join(kind.__name__ for kind in Layer.__subclasses__())
                 raise ValueError(f"Sequential: item {index} is {layer!r}, not a course_lib "
-                                 "network layer (Dense, Conv2D, ReLU, MaxPool2D, Flatten, Dropout)")
+                                 f"network layer ({kinds})")
+        self._parameters = [Parameter(layer, name, f"{index}.{name}")
+                            for index, layer in enumerate(self.layers) for name in layer.params]
 
     def forward(self, x, training=False):
         """Logits for a batch x; training=True turns dropout on."""
@@ -169,33 +219,34 @@ class Sequential:
         return np.concatenate([self.forward(x[start:start + batch_size], training=False)
                                for start in range(0, len(x), batch_size)])
 
+    def parameters(self):
+        """The network's Parameter objects, layer by layer (the same objects every call)."""
+        return list(self._parameters)
+
     def parameters_and_gradients(self):
         """A list of (key, parameter, gradient), key like "0.w" (layer index, name)."""
-        return [(f"{index}.{name}", value, layer.grads.get(name))
-                for index, layer in enumerate(self.layers)
-                for name, value in layer.params.items()]
+        return [(p.key, p.value, p.grad) for p in self._parameters]
 
     def set_parameter(self, key, value):
         """Replace the parameter called `key` (as in parameters_and_gradients) by `value`."""
-        index, name = key.split(".")
-        layer = self.layers[int(index)]
-        if np.shape(value) != layer.params[name].shape:
-            raise ValueError(f"set_parameter: {key} has shape {layer.params[name].shape}, "
-                             f"got {np.shape(value)}")
-        layer.params[name] = np.asarray(value)
+        matches = [p for p in self._parameters if p.key == key]
+        if not matches:
+            raise ValueError(f"set_parameter: no parameter {key!r}; the network has "
+                             f"{[p.key for p in self._parameters]}")
+        matches[0].assign(value, "set_parameter")
 
     def get_weights(self):
         """Copies of all parameters, in order (like keras.Model.get_weights)."""
-        return [value.copy() for _, value, _ in self.parameters_and_gradients()]
+        return [p.value.copy() for p in self._parameters]
 
     def set_weights(self, weights):
         """Put back parameters returned by get_weights."""
-        for (key, _, _), value in zip(self.parameters_and_gradients(), weights, strict=True):
-            self.set_parameter(key, value.copy())
+        for parameter, value in zip(self._parameters, weights, strict=True):
+            parameter.assign(value.copy(), "set_weights")
 
     def count_params(self):
         """The number of parameters (weights and biases)."""
-        return int(sum(value.size for _, value, _ in self.parameters_and_gradients()))
+        return int(sum(p.value.size for p in self._parameters))
 
     def __repr__(self):
         body = "\n".join(f"  {layer!r}," for layer in self.layers)

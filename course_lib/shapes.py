@@ -84,14 +84,9 @@ def conv_output_shape(input_shape, filters, kernel_size, strides=1, padding="val
 
     Introduced in lesson 03.
     """
-    height, width, _ = input_shape
-    kernel_h, kernel_w = positive_int_pair("conv_output_shape", "kernel_size", kernel_size)
-    stride_h, stride_w = positive_int_pair("conv_output_shape", "strides", strides)
-    return (
-        conv_output_size(height, kernel_h, stride_h, padding),
-        conv_output_size(width, kernel_w, stride_w, padding),
-        filters,
-    )
+    caller = "conv_output_shape"
+    return (*_output_height_width(caller, input_shape, "kernel_size", kernel_size, strides,
+                                  padding), filters)
 
 
 def pool_output_shape(input_shape, pool_size=2, strides=None, padding="valid"):
@@ -108,17 +103,20 @@ def pool_output_shape(input_shape, pool_size=2, strides=None, padding="valid"):
 
     Introduced in lesson 03.
     """
-    height, width, channels = input_shape
-    if strides is None:
-        strides = pool_size
-    check_padding("pool_output_shape", padding, allow_int=False)
-    pool_h, pool_w = positive_int_pair("pool_output_shape", "pool_size", pool_size)
-    stride_h, stride_w = positive_int_pair("pool_output_shape", "strides", strides)
-    return (
-        conv_output_size(height, pool_h, stride_h, padding),
-        conv_output_size(width, pool_w, stride_w, padding),
-        channels,
-    )
+    caller = "pool_output_shape"
+    check_padding(caller, padding, allow_int=False)
+    strides = pool_size if strides is None else strides
+    return (*_output_height_width(caller, input_shape, "pool_size", pool_size, strides, padding),
+            input_shape[2])
+
+
+def _output_height_width(caller, input_shape, window_name, window, strides, padding):
+    """(H_out, W_out) of a window sliding over an (H, W, C) input."""
+    height, width, _ = input_shape
+    window_h, window_w = positive_int_pair(caller, window_name, window)
+    stride_h, stride_w = positive_int_pair(caller, "strides", strides)
+    return (conv_output_size(height, window_h, stride_h, padding),
+            conv_output_size(width, window_w, stride_w, padding))
 
 
 def conv_params(filters, kernel_size, d_in):

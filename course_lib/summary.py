@@ -22,35 +22,9 @@ Parameters per layer (all of them, trainable or not, as `count_params()`):
 Introduced in lesson 04.
 """
 
-import math
+from course_lib.layers.registry import BY_NAME, LAYER_NAMES
 
-from course_lib import shapes
-
-LAYER_NAMES = (
-    "Conv2D",
-    "MaxPooling2D",
-    "AveragePooling2D",
-    "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D",
-    "Flatten",
-    "Dense",
-    "Dropout",
-    "Activation",
-    "BatchNormalization",
-)
-
-_OPTIONS = {
-    "Conv2D": {"filters", "kernel_size", "strides", "padding", "activation"},
-    "MaxPooling2D": {"pool_size", "strides", "padding"},
-    "AveragePooling2D": {"pool_size", "strides", "padding"},
-    "GlobalAveragePooling2D": set(),
-    "GlobalMaxPooling2D": set(),
-    "Flatten": set(),
-    "Dense": {"units", "activation"},
-    "Dropout": {"rate"},
-    "Activation": {"activation"},
-    "BatchNormalization": set(),
-}
+_OPTIONS = {name: set(spec.options) for name, spec in BY_NAME.items()}
 
 
 def _check_layer(layer, position):
@@ -60,7 +34,7 @@ def _check_layer(layer, position):
         raise ValueError(
             f"summary: layer {position} must be a pair (name, options), got {layer!r}"
         ) from None
-    if name not in _OPTIONS:
+    if name not in BY_NAME:
         raise ValueError(
             f"summary: layer {position} has unknown name {name!r}; expected one of "
             f"{', '.join(LAYER_NAMES)}"
@@ -75,12 +49,6 @@ def _check_layer(layer, position):
     return name, options
 
 
-def _require_rank(name, input_shape, rank, layout):
-    if len(input_shape) != rank:
-        raise ValueError(f"summary: {name} needs an input of rank {rank} {layout} "
-                         f"(without the batch axis), got shape {tuple(input_shape)}")
-
-
 def layer_row(name, options, input_shape):
     """Output shape and parameter count of one layer.
 
@@ -93,31 +61,22 @@ def layer_row(name, options, input_shape):
     - output_shape: a tuple of ints, without the batch axis
     - params: an int, the number of parameters (trainable and not)
 
+    The shape and count of each layer are those of course_lib.layers.registry.
+
     Introduced in lesson 04.
     """
     name, options = _check_layer((name, options), "?")
+    spec = BY_NAME[name]
     input_shape = tuple(int(size) for size in input_shape)
-    if name == "Conv2D":
-        _require_rank(name, input_shape, 3, "(H, W, C)")
-        out = shapes.conv_output_shape(input_shape, options["filters"], options["kernel_size"],
-                                       options.get("strides", 1), options.get("padding", "valid"))
-        return out, shapes.conv_params(options["filters"], options["kernel_size"], input_shape[-1])
-    if name in ("MaxPooling2D", "AveragePooling2D"):
-        _require_rank(name, input_shape, 3, "(H, W, C)")
-        out = shapes.pool_output_shape(input_shape, options.get("pool_size", 2),
-                                       options.get("strides"), options.get("padding", "valid"))
-        return out, 0
-    if name in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
-        _require_rank(name, input_shape, 3, "(H, W, C)")
-        return (input_shape[-1],), 0
-    if name == "Flatten":
-        return (math.prod(input_shape),), 0
-    if name == "Dense":
-        units = options["units"]
-        return input_shape[:-1] + (units,), shapes.dense_params(input_shape[-1], units)
-    if name == "BatchNormalization":
-        return input_shape, 4 * input_shape[-1]
-    return input_shape, 0  # Dropout, Activation
+    if spec.input_rank is not None and len(input_shape) != spec.input_rank[0]:
+        rank, layout = spec.input_rank
+        raise ValueError(f"summary: {name} needs an input of rank {rank} {layout} "
+                         f"(without the batch axis), got shape {input_shape}")
+    try:
+        options = spec.complete(options)
+    except ValueError as error:
+        raise ValueError(f"summary: {error}") from None
+    return tuple(spec.output_shape(input_shape, options)), spec.param_count(input_shape, options)
 
 
 def summary(layers, input_shape):

@@ -21,7 +21,7 @@ import contextlib
 
 import numpy as np
 
-from course_lib import losses, optim, regularization
+from course_lib import curves, losses, optim, regularization
 
 
 def _one_blas_thread():
@@ -44,11 +44,10 @@ class SGD:
         self.velocity = {}
 
     def update(self, network):
-        for key, value, gradient in network.parameters_and_gradients():
-            new_value, self.velocity[key] = self.step(
-                value, gradient, learning_rate=self.learning_rate, momentum=self.momentum,
-                velocity=self.velocity.get(key))
-            network.set_parameter(key, new_value)
+        for parameter in network.parameters():
+            parameter.value, self.velocity[parameter] = self.step(
+                parameter.value, parameter.grad, learning_rate=self.learning_rate,
+                momentum=self.momentum, velocity=self.velocity.get(parameter))
 
 
 class Adam:
@@ -61,9 +60,9 @@ class Adam:
         self.states = {}
 
     def update(self, network):
-        for key, value, gradient in network.parameters_and_gradients():
-            state = self.states.setdefault(key, {})
-            network.set_parameter(key, self.step(value, gradient, state, **self.hyper))
+        for parameter in network.parameters():
+            state = self.states.setdefault(parameter, {})
+            parameter.value = self.step(parameter.value, parameter.grad, state, **self.hyper)
 
 
 def early_stopping_epochs(values, min_delta=0.0, patience=0):
@@ -125,9 +124,8 @@ def accuracy(logits, labels):
 
 
 def _kernels(network):
-    """The weights the L2 penalty applies to: kernels ("w"), not biases, as in Keras."""
-    return [(key, value) for key, value, _ in network.parameters_and_gradients()
-            if key.endswith(".w")]
+    """The Parameters the L2 penalty applies to: kernels, not biases, as in Keras."""
+    return [parameter for parameter in network.parameters() if parameter.is_kernel]
 
 
 def evaluate(network, x, y, loss=losses.softmax_cross_entropy, l2=0.0):
@@ -137,7 +135,7 @@ def evaluate(network, x, y, loss=losses.softmax_cross_entropy, l2=0.0):
     """
     logits = network.predict(x)
     value, _ = loss(logits, y)
-    value += sum(regularization.l2_penalty(w, l2) for _, w in _kernels(network)) if l2 else 0.0
+    value += sum(regularization.l2_penalty(p.value, l2) for p in _kernels(network)) if l2 else 0.0
     return float(value), accuracy(logits, y)
 
 
@@ -197,11 +195,9 @@ def _train_epochs(network, x_train, y_train, optimizer, num_epochs, batch_size,
             value, dlogits = loss(logits, y_train[batch])
             network.backward(dlogits)
             if l2:
-                for key, w in _kernels(network):
-                    index, name = key.split(".")
-                    network.layers[int(index)].grads[name] = (
-                        network.layers[int(index)].grads[name] + regularization.l2_grad(w, l2))
-                    value += regularization.l2_penalty(w, l2)
+                for kernel in _kernels(network):
+                    kernel.grad = kernel.grad + regularization.l2_grad(kernel.value, l2)
+                    value += regularization.l2_penalty(kernel.value, l2)
             optimizer.update(network)
             total_loss += value * len(batch)
             total_correct += np.sum(np.argmax(logits, axis=1) == y_train[batch])
@@ -234,24 +230,4 @@ def plot_learning_curves(history, title=None, axes=None):
 
     Introduced in lesson 07.
     """
-    import matplotlib.pyplot as plt
-
-    if axes is None:
-        figure, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    else:
-        figure = axes[0].figure
-    epochs = np.arange(1, len(history["loss"]) + 1)
-    for axis, metric in zip(axes, ("loss", "accuracy")):
-        axis.plot(epochs, history[metric], label="training")
-        if history.get(f"val_{metric}"):
-            axis.plot(epochs, history[f"val_{metric}"], label="validation")
-        axis.set_xlabel("epoch")
-        axis.set_ylabel(metric)
-        axis.legend()
-    if history.get("stopped_epoch") is not None:
-        for axis in axes:
-            axis.axvline(history["stopped_epoch"] + 1, color="0.6", linestyle=":")
-    if title:
-        figure.suptitle(title)
-    figure.tight_layout()
-    return figure
+    return curves.plot_curves(history, title=title, axes=axes, caller="plot_learning_curves")

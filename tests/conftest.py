@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from course_lib import manifest
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -14,21 +16,22 @@ def _private_progress_file(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_PROGRESS", raising=False)
 
 
-HEAVY_FIRST = ("[10_", "[11_", "test_autograder_hostile", "[07_", "[09_", "[06_", "[02_",
-               "[08_", "[03_", "[04_", "[05_", "test_autograder_resume")
+# Test modules as slow as a lesson's grading, with a cost on the manifest's scale.
+SLOW_MODULES = {"test_autograder_hostile": 70, "test_autograder_resume": 20}
+COSTS = {**{f"[{lesson.id}": lesson.grading_cost for lesson in manifest.LESSONS
+            if lesson.grading_cost}, **SLOW_MODULES}
 
 
 def pytest_collection_modifyitems(items):
     """Start the longest tests first, so that the two xdist workers finish together.
 
     The Keras lessons take tens of seconds a notebook to autograde; started last,
-    they would leave one worker idle while the other grinds through them. (The
-    Makefile passes --no-loadscope-reorder so that xdist keeps this order.)
+    they would leave one worker idle while the other grinds through them. The cost
+    of each lesson is its manifest entry's grading_cost. (The Makefile passes
+    --no-loadscope-reorder so that xdist keeps this order.)
     """
-    def weight(item):
-        for rank, marker in enumerate(HEAVY_FIRST):
-            if marker in item.nodeid:
-                return rank
-        return len(HEAVY_FIRST)
+    def cost(item):
+        return max((value for marker, value in COSTS.items() if marker in item.nodeid),
+                   default=0)
 
-    items.sort(key=weight)
+    items.sort(key=cost, reverse=True)

@@ -38,7 +38,7 @@ def jupyterlab(tmp_path):
     """A JupyterLab server on 127.0.0.1 serving a copy of the lesson; yields (url, token)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is missing")
+    import playwright.sync_api  # noqa: F401 (a pinned dependency: fail, never skip)
     notebook = ROOT / "solutions" / LESSON / f"{LESSON}.ipynb"
     shutil.copy(notebook, tmp_path / notebook.name)
     port, token = free_port(), secrets.token_hex(16)

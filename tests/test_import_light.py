@@ -1,4 +1,7 @@
-"""Importing course_lib and its NumPy modules is fast and never imports TensorFlow."""
+"""Importing course_lib and its NumPy modules never imports TensorFlow, Keras or SciPy.
+
+How long the import takes is measured by bench/startup.py, not asserted here.
+"""
 
 import json
 import subprocess
@@ -6,15 +9,13 @@ import sys
 
 import pytest
 
-IMPORT_TIMER = """
-import json, sys, time
-start = time.perf_counter()
+LIGHT_IMPORT = """
+import json, sys
 import numpy
 import course_lib, course_lib.layers, course_lib.losses, course_lib.optim
-import course_lib.shapes, course_lib.gradcheck
-elapsed = time.perf_counter() - start
-print(json.dumps({"seconds": elapsed, "heavy": [m for m in ("tensorflow", "keras", "scipy")
-                                                 if m in sys.modules]}))
+import course_lib.shapes, course_lib.gradcheck, course_lib.summary, course_lib.network
+import course_lib.manifest, course_lib.training, course_lib.training_loop
+print(json.dumps({"heavy": [m for m in ("tensorflow", "keras", "scipy") if m in sys.modules]}))
 """
 
 
@@ -23,13 +24,10 @@ def run_in_fresh_interpreter(code):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_import_is_light_and_fast():
-    """numpy + course_lib modules import in < 0.3 s, without TensorFlow, Keras or SciPy."""
-    timings = [run_in_fresh_interpreter(IMPORT_TIMER) for _ in range(3)]
-    for report in timings:
-        assert report["heavy"] == []
-    best = min(report["seconds"] for report in timings)  # the least disturbed of three runs
-    assert best < 0.3, f"importing course_lib took {best:.3f} s"
+def test_import_is_light():
+    """numpy + course_lib's NumPy modules (and the Keras helpers' module) import without
+    TensorFlow, Keras or SciPy."""
+    assert run_in_fresh_interpreter(LIGHT_IMPORT) == {"heavy": []}
 
 
 @pytest.mark.parametrize("first", ["course_lib.shapes", "course_lib.layers.pooling", "course_lib.losses"])

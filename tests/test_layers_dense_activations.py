@@ -11,8 +11,8 @@ import pytest
 from course_lib import layers
 from course_lib.gradcheck import numerical_gradient, relative_error
 
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
+import tensorflow as tf
+import keras
 
 
 @pytest.mark.parametrize("n, d, m", [(4, 3, 5), (1, 7, 2), (9, 16, 10)])
@@ -108,9 +108,19 @@ def test_activations_match_keras(ours, theirs):
     assert ours(x.astype(np.float64)).dtype == np.float64
 
 
-def test_selu_constants_are_kerass():
-    assert layers.activations.SELU_SCALE == 1.0507009873554804934193193349852946
-    assert layers.activations.SELU_ALPHA == 1.6732632423543772848170429916717
+def test_selu_constants_are_kerass_and_self_normalizing():
+    """The SELU constants are Keras' (read off keras' selu in float64: scale = selu(1),
+    scale * alpha = -selu(-60)) and keep a standard normal input at mean 0, variance 1."""
+    scale, alpha = layers.activations.SELU_SCALE, layers.activations.SELU_ALPHA
+    keras_values = np.asarray(keras.activations.selu(tf.constant([1.0, -60.0], tf.float64)))
+    np.testing.assert_allclose([scale, scale * alpha], [keras_values[0], -keras_values[1]],
+                               rtol=1e-12)
+    z = np.linspace(-12.0, 12.0, 240_001)
+    density = np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+    out = layers.selu(z)
+    step = z[1] - z[0]
+    assert abs(np.sum(out * density) * step) < 1e-6                # mean 0
+    assert abs(np.sum(out * out * density) * step - 1.0) < 1e-6     # variance 1
 
 
 def test_softmax_is_stable_for_large_logits():

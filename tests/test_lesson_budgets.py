@@ -15,22 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from course_lib import manifest
+
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted(path.parent.name for path in (ROOT / "solutions").glob("*/*.ipynb"))
-KERAS_LESSONS = {"10", "11"}
-BINDER_LIMIT_MB = 1200
-
-
-def budget_mb(lesson):
-    """The peak-memory budget the issue for this lesson states, in MB."""
-    number = int(lesson[:2])
-    if number <= 5:
-        return 600
-    if number <= 9:
-        return 800
-    return BINDER_LIMIT_MB
-
-
+LESSONS = [lesson.id for lesson in manifest.LESSONS]
 RUNNER = r"""
 import json, resource, sys, time
 import nbformat
@@ -65,6 +53,7 @@ def test_lesson_runs_within_memory_budget(lesson, tmp_path):
     """The solution runs top to bottom under its memory budget (at most Binder's 1.2 GB)."""
     report = run_lesson(lesson, tmp_path)
     print(f"{lesson}: {report['seconds']:.1f} s, peak {report['peak_mb']:.0f} MB")
-    assert report["peak_mb"] <= min(budget_mb(lesson), BINDER_LIMIT_MB), report
-    if lesson[:2] not in KERAS_LESSONS:
+    entry = manifest.lesson(lesson)
+    assert report["peak_mb"] <= min(entry.memory_mb, manifest.BINDER_MEMORY_MB), report
+    if not entry.uses_keras:
         assert report["modules"] == [], f"{lesson} imported {report['modules']}"

@@ -7,59 +7,17 @@ Every layer follows the cs231n protocol::
 
 Images are NHWC, conv kernels (KH, KW, C, K) as in Keras. The modules, one concept
 each: ``dense``, ``activations``, ``by_hand`` (1-D convolution and a single-channel
-cross-correlation), ``conv``, ``pooling``, ``dropout``, ``batchnorm``.
+cross-correlation), ``conv``, ``pooling``, ``dropout``, ``batchnorm``; ``windows``
+holds the sliding-window geometry conv and pooling share, and ``registry`` describes
+each Keras layer once.
+The functions exported here are those the registry lists for each layer, plus the
+by-hand convolutions of lesson 02.
 """
 
-from course_lib.layers.activations import (
-    elu,
-    relu,
-    relu_backward,
-    relu_forward,
-    selu,
-    sigmoid,
-    softmax,
-    softplus,
-    tanh,
-)
-from course_lib.layers.batchnorm import batchnorm_backward, batchnorm_forward
 from course_lib.layers.by_hand import conv1d, correlate2d_single
-from course_lib.layers.conv import conv2d_backward, conv2d_forward, conv2d_forward_naive
-from course_lib.layers.dense import dense_backward, dense_forward
-from course_lib.layers.dropout import dropout_backward, dropout_forward
-from course_lib.layers.pooling import (
-    avg_pool2d_backward,
-    avg_pool2d_forward,
-    global_avg_pool2d_backward,
-    global_avg_pool2d_forward,
-    max_pool2d_backward,
-    max_pool2d_forward,
-)
+from course_lib.layers.registry import LAYERS
 
-__all__ = [
-    "dense_forward",
-    "dense_backward",
-    "relu_forward",
-    "relu_backward",
-    "relu",
-    "softplus",
-    "elu",
-    "selu",
-    "sigmoid",
-    "tanh",
-    "softmax",
-    "conv1d",
-    "correlate2d_single",
-    "conv2d_forward",
-    "conv2d_backward",
-    "conv2d_forward_naive",
-    "max_pool2d_forward",
-    "max_pool2d_backward",
-    "avg_pool2d_forward",
-    "avg_pool2d_backward",
-    "global_avg_pool2d_forward",
-    "global_avg_pool2d_backward",
-    "dropout_forward",
-    "dropout_backward",
-    "batchnorm_forward",
-    "batchnorm_backward",
-]
+_EXPORTED = (conv1d, correlate2d_single,
+             *(function for spec in LAYERS for function in spec.functions))
+globals().update({function.__name__: function for function in _EXPORTED})
+__all__ = [function.__name__ for function in _EXPORTED]

@@ -112,3 +112,23 @@ def check_window_fits(caller, what, size, window, padding, axis_name):
             f"{caller}: {what} {window} is larger than the {where} along "
             f"{axis_name} ({padded}); use padding=\"same\" or a smaller {what}"
         )
+
+
+def check_weights(caller, x, w, b, layouts, what):
+    """x, w, b as float arrays of one dtype, checked for a layer that maps x's last axis
+    through w: x's last axis must equal w's second to last, b has w's last axis.
+
+    layouts: the shapes in words, e.g. ("(N, D)", "(D, M)", "(M,)"); what: the name of
+    x's last axis in the error message ("features", "channels").
+    """
+    x, w, b = as_float_arrays(x, w, b)
+    x_layout, w_layout, b_layout = layouts
+    check_rank(caller, "x", x, x_layout.count(",") + 1, x_layout)
+    check_rank(caller, "w", w, w_layout.count(",") + 1, w_layout)
+    if x.shape[-1] != w.shape[-2]:
+        raise ValueError(
+            f"{caller}: x has {x.shape[-1]} {what} but w expects {w.shape[-2]} "
+            f"(x shape {x.shape}, w shape {w_layout} = {w.shape})"
+        )
+    check_shape(caller, "b", b, (w.shape[-1],), b_layout)
+    return x, w, b

@@ -20,75 +20,19 @@ Introduced in lesson 02 (forward) and lesson 06 (backward).
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from course_lib import shapes
-from course_lib.layers._validate import (
-    as_float_arrays,
-    check_padding,
-    check_rank,
-    check_shape,
-    check_window_fits,
-    positive_int_pair,
+from course_lib.layers._validate import check_shape, check_weights
+from course_lib.layers.windows import (  # noqa: F401 (pad_images: checks.lesson02 imports it here)
+    crop,
+    pad_images,
+    window_geometry,
+    window_slice,
+    zeros_padded,
 )
 
 
-def window_geometry(caller, x_shape, window, stride, padding, allow_int_padding=True):
-    """Check and resolve the geometry of a sliding window over NHWC images.
-
-    Shared by convolution and pooling (private helper, not part of a lesson).
-
-    Returns a tuple of:
-    - stride: (SH, SW)
-    - padding: "valid", "same" or an int, normalized
-    - pads: ((top, bottom), (left, right)) zeros added around each image
-    - out_size: (H_out, W_out)
-    """
-    _, height, width, _ = x_shape
-    window_h, window_w = window
-    stride = positive_int_pair(caller, "stride", stride)
-    padding = check_padding(caller, padding, allow_int=allow_int_padding)
-    what = "kernel" if caller.startswith("conv") else "pool window"
-    check_window_fits(caller, f"{what} height", height, window_h, padding, "H")
-    check_window_fits(caller, f"{what} width", width, window_w, padding, "W")
-    pads = (
-        shapes.padding_amounts(height, window_h, stride[0], padding),
-        shapes.padding_amounts(width, window_w, stride[1], padding),
-    )
-    out_size = (
-        shapes.conv_output_size(height, window_h, stride[0], padding),
-        shapes.conv_output_size(width, window_w, stride[1], padding),
-    )
-    return stride, padding, pads, out_size
-
-
-def pad_images(x, pads, value=0):
-    """Return x (N, H, W, C) with pads ((top, bottom), (left, right)) of `value` around."""
-    (top, bottom), (left, right) = pads
-    if top == bottom == left == right == 0:
-        return x
-    batch, height, width, channels = x.shape
-    padded = np.full(
-        (batch, height + top + bottom, width + left + right, channels), value, dtype=x.dtype
-    )
-    padded[:, top : top + height, left : left + width, :] = x
-    return padded
-
-
-def window_slice(offset, stride, size):
-    """Rows (or columns) seen by kernel offset `offset` over `size` output positions."""
-    return slice(offset, offset + stride * (size - 1) + 1, stride)
-
-
 def _check_conv_inputs(caller, x, w, b):
-    x, w, b = as_float_arrays(x, w, b)
-    check_rank(caller, "x", x, 4, "(N, H, W, C)")
-    check_rank(caller, "w", w, 4, "(KH, KW, C, K)")
-    if x.shape[3] != w.shape[2]:
-        raise ValueError(
-            f"{caller}: x has {x.shape[3]} channels but w expects {w.shape[2]} "
-            f"(x shape {x.shape}, w shape (KH, KW, C, K) = {w.shape})"
-        )
-    check_shape(caller, "b", b, (w.shape[3],), "(K,)")
-    return x, w, b
+    return check_weights(caller, x, w, b, ("(N, H, W, C)", "(KH, KW, C, K)", "(K,)"),
+                         "channels")
 
 
 def conv2d_forward(x, w, b, stride=1, padding="valid"):
@@ -150,7 +94,7 @@ def conv2d_backward(dout, cache):
     Introduced in lesson 06.
     """
     x_shape, w, cols, stride, pads, (out_h, out_w) = cache
-    batch, height, width, channels = x_shape
+    batch, _, _, channels = x_shape
     kernel_h, kernel_w, _, filters = w.shape
     dout = np.asarray(dout).astype(w.dtype, copy=False)
     check_shape(
@@ -164,18 +108,14 @@ def conv2d_backward(dout, cache):
     # col2im: the input pixel under kernel offset (i, j) of output pixel (r, c)
     # receives dout[n, r, c, :] @ w[i, j].T; add each offset's contribution to the
     # shifted, strided slice of the input it came from.
-    (top, bottom), (left, right) = pads
-    dx_padded = np.zeros(
-        (batch, height + top + bottom, width + left + right, channels), dtype=w.dtype
-    )
+    dx_padded = zeros_padded(x_shape, pads, w.dtype)
     for i in range(kernel_h):
         for j in range(kernel_w):
             rows = window_slice(i, stride[0], out_h)
             columns = window_slice(j, stride[1], out_w)
             contribution = dout_matrix @ w[i, j].T  # (N * H_out * W_out, C)
             dx_padded[:, rows, columns, :] += contribution.reshape(batch, out_h, out_w, channels)
-    dx = dx_padded[:, top : top + height, left : left + width, :]
-    return np.ascontiguousarray(dx), dw, db
+    return crop(dx_padded, x_shape, pads), dw, db
 
 
 def conv2d_forward_naive(x, w, b, stride=1, padding="valid"):

@@ -3,7 +3,7 @@
 Introduced in lesson 01.
 """
 
-from course_lib.layers._validate import as_float_arrays, check_rank, check_shape
+from course_lib.layers._validate import as_float_arrays, check_shape, check_weights
 
 
 def dense_forward(x, w, b):
@@ -20,16 +20,7 @@ def dense_forward(x, w, b):
 
     Introduced in lesson 01.
     """
-    caller = "dense_forward"
-    x, w, b = as_float_arrays(x, w, b)
-    check_rank(caller, "x", x, 2, "(N, D)")
-    check_rank(caller, "w", w, 2, "(D, M)")
-    if x.shape[1] != w.shape[0]:
-        raise ValueError(
-            f"{caller}: x has {x.shape[1]} features but w expects {w.shape[0]} "
-            f"(x shape {x.shape}, w shape {w.shape})"
-        )
-    check_shape(caller, "b", b, (w.shape[1],), "(M,)")
+    x, w, b = check_weights("dense_forward", x, w, b, ("(N, D)", "(D, M)", "(M,)"), "features")
     out = x @ w + b
     return out, (x, w)
 

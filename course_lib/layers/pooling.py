@@ -20,7 +20,7 @@ from course_lib.layers._validate import (
     check_shape,
     positive_int_pair,
 )
-from course_lib.layers.conv import pad_images, window_geometry, window_slice
+from course_lib.layers.windows import add_back, pad_images, window_geometry, window_slice
 
 
 def _pool_geometry(caller, x, pool_size, stride, padding):
@@ -97,22 +97,8 @@ def max_pool2d_backward(dout, cache):
     """
     x_shape, pool, stride, pads, argmax, dtype = cache
     dout = _check_dout("max_pool2d_backward", dout, argmax.shape, dtype)
-    dx_padded = _zeros_padded(x_shape, pads, dout.dtype)
-    for index, rows, columns in _window_offsets(pool, stride, argmax.shape[1:3]):
-        dx_padded[:, rows, columns, :] += np.where(argmax == index, dout, 0)
-    return _crop(dx_padded, x_shape, pads)
-
-
-def _zeros_padded(x_shape, pads, dtype):
-    batch, height, width, channels = x_shape
-    (top, bottom), (left, right) = pads
-    return np.zeros((batch, height + top + bottom, width + left + right, channels), dtype=dtype)
-
-
-def _crop(x_padded, x_shape, pads):
-    _, height, width, _ = x_shape
-    (top, _), (left, _) = pads
-    return np.ascontiguousarray(x_padded[:, top : top + height, left : left + width, :])
+    return add_back(x_shape, pads, pool, stride, argmax.shape[1:3], dout.dtype,
+                    lambda i, j: np.where(argmax == i * pool[1] + j, dout, 0))
 
 
 def avg_pool2d_forward(x, pool_size=2, stride=None, padding="valid"):
@@ -145,12 +131,8 @@ def avg_pool2d_forward(x, pool_size=2, stride=None, padding="valid"):
 def avg_pool2d_backward(dout, cache):
     """Backward pass of average pooling: each window's gradient is shared equally.
 
-    Inputs:
-    - dout: upstream gradient, of shape (N, H_out, W_out, C)
-    - cache: from avg_pool2d_forward
-
-    Returns:
-    - dx: gradient with respect to x, of shape (N, H, W, C)
+    Inputs and output: as max_pool2d_backward, with the cache of avg_pool2d_forward;
+    each input pixel gets dout / (real cells of the window) from every window it is in.
 
     Introduced in lesson 05.
     """
@@ -158,10 +140,7 @@ def avg_pool2d_backward(dout, cache):
     out_shape = (x_shape[0], count.shape[1], count.shape[2], x_shape[3])
     dout = _check_dout("avg_pool2d_backward", dout, out_shape, count.dtype)
     share = dout / count
-    dx_padded = _zeros_padded(x_shape, pads, count.dtype)
-    for _, rows, columns in _window_offsets(pool, stride, out_shape[1:3]):
-        dx_padded[:, rows, columns, :] += share
-    return _crop(dx_padded, x_shape, pads)
+    return add_back(x_shape, pads, pool, stride, out_shape[1:3], count.dtype, lambda i, j: share)
 
 
 def global_avg_pool2d_forward(x):

@@ -16,15 +16,15 @@ Introduced in lesson 06.
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib import shapes
+
 
 def _output_size(size, kernel_size, stride, padding):
-    out = (size + 2 * padding - kernel_size) // stride + 1
-    if kernel_size < 1 or stride < 1 or padding < 0 or out < 1:
-        raise ValueError(
-            f"the window does not fit: size {size}, kernel {kernel_size}, stride {stride}, "
-            f"padding {padding} (expected kernel >= 1, stride >= 1, padding >= 0 and "
-            "size + 2*padding >= kernel)")
-    return out
+    """shapes.conv_output_size for an int padding, with the widget's own error message."""
+    try:
+        return shapes.conv_output_size(size, kernel_size, stride, padding)
+    except ValueError as error:
+        raise ValueError(f"the window does not fit: {error}") from None
 
 
 def conv1d_graph(n_inputs, kernel_size, stride=1):

@@ -14,18 +14,11 @@ Introduced in lesson 04.
 
 import matplotlib.pyplot as plt
 
+from course_lib.layers.registry import LAYERS
 from course_lib.summary import format_summary, layer_row, summary, total_params
 
-LAYER_CHOICES = (
-    "Conv2D",
-    "MaxPooling2D",
-    "AveragePooling2D",
-    "GlobalAveragePooling2D",
-    "Flatten",
-    "Dense",
-    "Dropout",
-    "BatchNormalization",
-)
+LAYER_CHOICES = tuple(spec.name for spec in LAYERS if spec.builder is not None)
+_BUILDERS = {spec.name: spec.builder for spec in LAYERS if spec.builder is not None}
 
 
 def make_layer(name, size=16, window=2, padding="same"):
@@ -42,17 +35,9 @@ def make_layer(name, size=16, window=2, padding="same"):
 
     Introduced in lesson 04.
     """
-    if name not in LAYER_CHOICES:
+    if name not in _BUILDERS:
         raise ValueError(f"make_layer: name must be one of {LAYER_CHOICES}, got {name!r}")
-    if name == "Conv2D":
-        return name, {"filters": int(size), "kernel_size": int(window), "padding": padding}
-    if name in ("MaxPooling2D", "AveragePooling2D"):
-        return name, {"pool_size": int(window), "padding": padding}
-    if name == "Dense":
-        return name, {"units": int(size)}
-    if name == "Dropout":
-        return name, {"rate": 0.5}
-    return name, {}
+    return name, _BUILDERS[name](size, window, padding)
 
 
 def describe_stack(layers, input_shape):

@@ -5,7 +5,7 @@ with the numbers filled in, and the padded grid (0 = added zero, 1 = input pixel
 2 = input pixel under the first window position); ``show_shape_calculator()``
 wires it to sliders for H, F, S, P and the padding mode.
 
-The formulas (see course_lib.shapes):
+The formulas, computed by course_lib.shapes and written out here with the numbers:
 - mode "explicit" (an int P on every side):  floor((H - F + 2P) / S) + 1
 - mode "valid" (Keras):                       ceil((H - F + 1) / S)
 - mode "same" (Keras / TensorFlow):           ceil(H / S), total padding
@@ -14,9 +14,9 @@ The formulas (see course_lib.shapes):
 Introduced in lesson 03.
 """
 
-import math
-
 import numpy as np
+
+from course_lib import shapes
 
 MODES = ("explicit", "valid", "same")
 
@@ -47,21 +47,17 @@ def shape_calculation(n, f, stride=1, padding=0, mode="explicit"):
                              ("padding", padding, 0)):
         if not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"shape_calculation: {name} must be an int >= {low}, got {value!r}")
+    keras_padding = padding if mode == "explicit" else mode
+    pads = shapes.padding_amounts(n, f, stride, keras_padding)
+    fits = n + sum(pads) >= f
+    out = shapes.conv_output_size(n, f, stride, keras_padding) if fits else 0
     if mode == "explicit":
-        pads = (padding, padding)
-        span = n - f + 2 * padding
-        out = span // stride + 1 if span >= 0 else 0
         formula = f"floor(({n} - {f} + 2*{padding}) / {stride}) + 1 = {out}"
     elif mode == "valid":
-        pads = (0, 0)
-        out = max(math.ceil((n - f + 1) / stride), 0)
         formula = f"ceil(({n} - {f} + 1) / {stride}) = {out}"
     else:
-        out = math.ceil(n / stride)
-        total = max((out - 1) * stride + f - n, 0)
-        pads = (total // 2, total - total // 2)
         formula = (f"ceil({n} / {stride}) = {out}; padding max(({out} - 1)*{stride} + {f} - {n}, 0)"
-                   f" = {total}: {pads[0]} before, {pads[1]} after")
+                   f" = {sum(pads)}: {pads[0]} before, {pads[1]} after")
     if out == 0:
         formula += "  (the kernel is larger than the padded input: no output)"
     size = n + pads[0] + pads[1]
