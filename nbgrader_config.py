@@ -37,10 +37,16 @@ c.Execute.timeout = 120
 # Stock `nbgrader autograde` / `generate_feedback` and the Formgrader's buttons behave like
 # the course's grading tool (autograder/stock.py): graded cells a student deleted are put
 # back, stderr warnings never fail a test, and feedback never shows hidden tests.
+# The student copy (`make student-repo`) has neither solutions/ nor autograder/: nothing to
+# grade there, so these are skipped; an instructor's course always has them.
 c.OverwriteCells.add_missing_cells = True
 if (COURSE_ROOT / "autograder").is_dir() and str(COURSE_ROOT) not in sys.path:
     sys.path.insert(0, str(COURSE_ROOT))
-from autograder.stock import autograde_preprocessors, feedback_preprocessors  # noqa: E402
-
-c.Autograde.autograde_preprocessors = autograde_preprocessors()
-c.GenerateFeedback.preprocessors = feedback_preprocessors()
+try:
+    from autograder.stock import autograde_preprocessors, feedback_preprocessors
+except ImportError:
+    if (COURSE_ROOT / "solutions").is_dir():
+        raise
+else:
+    c.Autograde.autograde_preprocessors = autograde_preprocessors()
+    c.GenerateFeedback.preprocessors = feedback_preprocessors()
