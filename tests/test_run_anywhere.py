@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,15 @@ def test_every_lesson_starts_with_the_colab_setup_cell():
             first_code = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
             assert first_code["id"] == course_links.SETUP_CELL_ID, path
             assert "".join(first_code["source"]) == expected, path
+
+
+def test_colab_notebook_and_course_lib_come_from_the_same_tag():
+    """The setup cell installs course_lib at the release tag the Colab badge opens the notebook
+    from, and course_lib asks pip for lower bounds only (Colab's NumPy/TensorFlow stay)."""
+    url, ref = course_links.repository_url(), course_links.release_ref()
+    assert ref == "v" + tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert f'"course_lib @ git+{url}@{ref}"' in course_links.setup_cell_source(url)
+    assert f"/blob/{ref}/lessons/01_dense_layers/" in course_links.colab_url(url, "01_dense_layers")
 
 
 def test_setup_cell_does_nothing_outside_colab():
