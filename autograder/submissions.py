@@ -34,7 +34,7 @@ from pathlib import Path
 COPY_OF = r"(?:Copy[ _+]of[ _+])*"  # Colab's "Copy of ", as a browser or an LMS spells it
 FILE_NAME = re.compile(rf"^{COPY_OF}(?P<lesson>\d\d_[A-Za-z0-9_]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
                        re.IGNORECASE)
-CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9.-]*?)_(?P<late>LATE_)?"
+CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*?)_(?P<late>LATE_)?"
                          r"(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_"
                            r"(?P<plugin>[a-z]+)_(?P<file>.*)$")

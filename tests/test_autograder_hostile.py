@@ -212,9 +212,10 @@ def test_output_gradebook_equals_csv(batch):
     """The merged gradebook holds what grades.csv says, readable by nbgrader's API."""
     from autograder.course import read_scores
 
-    scores = read_scores(batch["output"], LESSON, ["solution", "no_bias", "os_exit"])
+    names = {student_id(batch, name): name for name in ("solution", "no_bias", "os_exit")}
+    scores = read_scores(batch["output"], LESSON, list(names))
     for student, score in scores.items():
-        assert score.score == float(row(batch, student)["score"]), student
+        assert score.score == float(row(batch, names[student])["score"]), student
 
 
 def test_locked_test_cells_are_restored(batch):
