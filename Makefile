@@ -1,5 +1,6 @@
 # CNN Foundations: two commands, `make lab` and `make test`.
-# Everything installs into .venv from the pinned requirements.txt in one resolver run.
+# Everything installs into .venv from the pinned requirements.txt in one resolver run
+# (it includes binder/requirements.txt, the runtime lock). Python 3.11 or newer.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,19 +9,21 @@ STAMP  := $(VENV)/.setup-done
 JOBS   ?= 2
 LAB_PORT ?= 8888
 
-.PHONY: setup lab test test-fast release grade demo-grade bench clean help
+.PHONY: setup lab instructor test test-fast release grade demo-grade bench clean student-repo help
 
 help:
-	@echo "make lab      set up .venv and open JupyterLab on lessons/"
+	@echo "make lab      set up .venv and open JupyterLab on lessons/ (a student's view)"
+	@echo "make instructor  JupyterLab at the course root with the Formgrader and Create Assignment"
 	@echo "make test     set up .venv and run the whole test suite"
 	@echo "make release  regenerate lessons/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make bench    run the benchmarks in bench/"
+	@echo "make student-repo DIR=path  write a copy of the repository without solutions/"
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-	  { echo "Python 3.10 or newer is needed; found $$($(PYTHON) --version)"; exit 1; }
+$(STAMP): requirements.txt binder/requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is needed; found $$($(PYTHON) --version)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
@@ -30,8 +33,18 @@ $(STAMP): requirements.txt pyproject.toml
 	  '| keras', keras.__version__, '| nbgrader', nbgrader.__version__)" 2>/dev/null
 	touch $(STAMP)
 
+# Each launch puts its own Jupyter config first (tools/jupyter/README.md): `make lab` shows a
+# student's nbgrader tools only (Validate); `make instructor` runs at the course root, where
+# the Formgrader and Create Assignment find nbgrader_config.py and the gradebook.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=lessons --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/tools/jupyter/lab" \
+	  $(BIN)/jupyter lab --notebook-dir=lessons --port=$(LAB_PORT) $(ALLOW_ROOT)
+
+instructor: setup
+	JUPYTER_CONFIG_PATH="$(CURDIR)/tools/jupyter/instructor" PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(ALLOW_ROOT)
 
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
@@ -56,5 +69,11 @@ demo-grade: setup
 bench: setup
 	$(BIN)/python bench/conv.py
 
+# A public copy for students: no solutions/, nothing that shows a hidden test.
+student-repo:
+	@test -n "$(DIR)" || { echo "usage: make student-repo DIR=path/to/new/folder"; exit 2; }
+	$(PYTHON) tools/student_repo.py "$(DIR)"
+
+# Never removes a gradebook (gradebook.db holds grades) or grading-output/.
 clean:
-	rm -rf $(VENV) gradebook.db .pytest_cache
+	rm -rf $(VENV) .pytest_cache

@@ -41,6 +41,8 @@ def nbgrader(args, cwd, timeout=None):
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     env["COURSE_PROGRESS"] = "off"  # grading must not touch a learner's progress record
+    # nbgrader_config.py imports autograder.stock; a scratch course has no autograder/ of its own.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(COURSE_ROOT), env.get("PYTHONPATH")]))
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,
                             capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:

@@ -156,6 +156,9 @@ def parse_arguments(argv):
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="grade without bubblewrap: student code then runs with your user, "
                              "files and network (only for notebooks you trust)")
+    parser.add_argument("--gradebook", type=Path,
+                        help="also record the results in this nbgrader gradebook, e.g. the "
+                             "course's gradebook.db (autograder/course_gradebook.py)")
     arguments = parser.parse_args(argv)
     if arguments.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -248,6 +251,8 @@ def run(arguments, output):
         results = [result for key, result in store.latest.items() if key in current]
         write_csv(output / "grades.csv", results, rejections, tests_by_lesson)
         _remove(scratch)
+    if arguments.gradebook:  # one gradebook for Formgrader, manual grading, nbgrader export
+        _publish(arguments.gradebook, results, submissions, template)
     if not arguments.quiet:
         print_summary(results, rejections, counts, time.perf_counter() - started)
     print(f"wrote {output / 'grades.csv'} and feedback in {output / 'feedback'}")
@@ -263,6 +268,16 @@ def _kept(submission, scratch, output):
         target.write_bytes(path.read_bytes())
         return target
     return path
+
+def _publish(gradebook, results, submissions, template):
+    from autograder.course_gradebook import publish
+
+    summary = publish(gradebook, results, submissions, template)
+    late = ", ".join(f"{student}/{lesson}" for student, lesson, _ in summary["late"])
+    print(f"recorded {summary['recorded']} results in {gradebook}"
+          + (f"; late: {late}" if late else ""))
+    for reason in summary["skipped"]:
+        print(f"not recorded: {reason}", file=sys.stderr)
 
 
 def _progress_bar(total, quiet):

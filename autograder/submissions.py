@@ -2,12 +2,21 @@
 
 Accepted layouts (see autograder/README.md):
 
-- nbgrader's: `<student>/<lesson>/<lesson>.ipynb` (a `submitted/` folder);
-- a flat folder or a zip, as an LMS download gives them, with file names
-  `<student>_<lesson>.ipynb`, or Canvas-style
-  `<student>_<digits>_<digits>_<lesson>.ipynb` (`<student>_LATE_<digits>_...`
-  too), where `<lesson>` is a lesson id such as `01_dense_layers` and a
-  Canvas re-submission suffix `-1`, `-2` ... is allowed before `.ipynb`.
+- nbgrader's: `<student>/<lesson>/<lesson>.ipynb` (a `submitted/` folder, or one collected
+  from the exchange), with nbgrader's `timestamp.txt` next to the notebook: it is read
+  (the submission's time) and never rejected;
+- Canvas ("Download Submissions"): `<name>_<user id>_<submission id>_<file>` and
+  `<name>_LATE_<user id>_<submission id>_<file>`: the student id is `<name>_<user id>`,
+  so two students with the same name stay apart, and LATE marks the submission late;
+- Moodle ("Download all submissions"): a folder `<Full Name>_<participant id>_assignsubmission_file_/`
+  holding the file (or the flat name `<Full Name>_<participant id>_assignsubmission_file_<file>`):
+  the student id is the name (spaces as `_`) and the participant id, `Jane_Doe_123456`;
+- anything else flat: `<student>_<lesson>.ipynb`.
+
+`<file>` is `<lesson>.ipynb`, possibly Colab's `Copy of <lesson>.ipynb`, and a
+re-submission suffix `-1`, `-2` ... `-10` before `.ipynb` (Canvas numbers re-uploads);
+`<lesson>` is a lesson id such as `01_dense_layers`. Of several files of one student for
+one lesson, the highest re-submission number wins (the original counts as 0).
 
 Anything else is rejected with a message saying what was expected.
 """
@@ -19,14 +28,21 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-LMS_NAME = re.compile(
-    r"^(?P<student>[A-Za-z0-9][A-Za-z0-9_.-]*?)_(?:LATE_)?(?:\d+_\d+_)?"
-    r"(?P<lesson>\d\d_[A-Za-z0-9_]+?)(?:-\d+)?\.ipynb$")
+COPY_OF = r"(?:Copy[ _+]of[ _+])*"  # Colab's "Copy of ", as a browser or an LMS spells it
+FILE_NAME = re.compile(rf"^{COPY_OF}(?P<lesson>\d\d_[A-Za-z0-9_]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
+                       re.IGNORECASE)
+CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*?)_(?P<late>LATE_)?"
+                         r"(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
+MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_"
+                           r"(?P<plugin>[a-z]+)_(?P<file>.*)$")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-EXPECTED_NAMES = ("<student>_<lesson>.ipynb, <student>_<digits>_<digits>_<lesson>.ipynb "
-                  "(Canvas) or <student>/<lesson>/<lesson>.ipynb")
+NBGRADER_BOOKKEEPING = {"timestamp.txt"}
+EXPECTED_NAMES = ("<student>_<lesson>.ipynb, Canvas' <name>_<digits>_<digits>_<lesson>.ipynb, "
+                  "Moodle's <Full Name>_<digits>_assignsubmission_file_/<lesson>.ipynb "
+                  "or nbgrader's <student>/<lesson>/<lesson>.ipynb")
 
 
 class SubmissionError(ValueError):
@@ -35,12 +51,25 @@ class SubmissionError(ValueError):
 
 @dataclass
 class Submission:
-    """A notebook to grade: whose, for which lesson, where, and a hash of its bytes."""
+    """A notebook to grade: whose, for which lesson, where, and a hash of its bytes.
+
+    - attempt: the re-submission number (0 for the original upload)
+    - timestamp: when it was submitted, from nbgrader's timestamp.txt (None if unknown)
+    - late: the LMS marked it late (Canvas' LATE_), or it came after `due` (see is_late)
+    """
 
     student: str
     lesson: str
     path: Path
     digest: str
+    attempt: int = 0
+    timestamp: datetime | None = None
+    late: bool = False
+
+    def is_late(self, due=None):
+        """True when the LMS flagged it late, or its timestamp is after `due` (a datetime)."""
+        return self.late or (due is not None and self.timestamp is not None
+                             and self.timestamp > _aware(due))
 
 
 @dataclass
@@ -51,6 +80,16 @@ class Rejection:
     reason: str
     student: str = ""
     lesson: str = ""
+
+
+@dataclass
+class Name:
+    """What a file's path says: student, lesson, re-submission number, LMS late flag."""
+
+    student: str
+    lesson: str
+    attempt: int = 0
+    late: bool = False
 
 
 def content_digest(path):
@@ -79,39 +118,124 @@ def unpack(source, scratch):
 
 
 def _ignored(path):
+    """Hidden files, macOS and Jupyter clutter, nbgrader's and Moodle's bookkeeping."""
     return (any(part.startswith(".") or part == "__MACOSX" for part in path.parts)
-            or ".ipynb_checkpoints" in path.parts)
+            or ".ipynb_checkpoints" in path.parts
+            or path.name in NBGRADER_BOOKKEEPING
+            or any(_moodle_plugin(part) not in (None, "file") for part in path.parts[:-1]))
 
 
-def classify(relative, lessons):
-    """(student, lesson) for a file's path relative to the submissions folder.
+def _moodle_plugin(part):
+    match = MOODLE_FOLDER.match(part)
+    return match["plugin"] if match else None
+
+
+def _lesson_file(name, lessons):
+    """(lesson, attempt) of a file name `[Copy of ]<lesson>[-N].ipynb`, or None."""
+    match = FILE_NAME.match(name)
+    if match is None or match["lesson"] not in lessons:
+        return None
+    return match["lesson"], int(match["attempt"] or 0)
+
+
+def _unknown_lesson(name):
+    match = FILE_NAME.match(name)
+    return match["lesson"] if match else None
+
+
+def _moodle_student(full_name, participant):
+    words = re.sub(r"[^A-Za-z0-9.-]+", "_", full_name).strip("_") or "participant"
+    return f"{words}_{participant}"
+
+
+def identify(relative, lessons):
+    """The Name a file's path (relative to the submissions folder) gives.
 
     Raises SubmissionError saying what was expected when the name is not accepted.
     """
     parts = relative.parts
     if relative.suffix != ".ipynb":
         raise SubmissionError(f"not a notebook (.ipynb); expected {EXPECTED_NAMES}")
-    if len(parts) >= 3 and parts[-1] == f"{parts[-2]}.ipynb":
-        student, lesson = parts[-3], parts[-2]
-    else:
-        match = LMS_NAME.match(parts[-1])
-        if match is None:
-            raise SubmissionError(f"file name {parts[-1]!r} not understood; "
-                                  f"expected {EXPECTED_NAMES}")
-        student, lesson = match["student"], match["lesson"]
-    if not STUDENT_ID.match(student):
-        raise SubmissionError(f"student id {student!r}: expected letters, digits, '.', '_', '-'")
-    if lesson not in lessons:
-        raise SubmissionError(f"unknown lesson {lesson!r}; this course has {', '.join(lessons)}")
-    return student, lesson
+    name, found, unknown = parts[-1], None, None
+    if len(parts) >= 3 and name == f"{parts[-2]}.ipynb":  # nbgrader
+        found = Name(parts[-3], parts[-2])
+        unknown = None if parts[-2] in lessons else parts[-2]
+    elif len(parts) >= 2 and MOODLE_FOLDER.match(parts[-2]):  # Moodle, in folders
+        folder = MOODLE_FOLDER.match(parts[-2])
+        lesson = _lesson_file(name, lessons)
+        if lesson:
+            found = Name(_moodle_student(folder["name"], folder["participant"]), *lesson)
+        unknown = _unknown_lesson(name)
+    elif MOODLE_FOLDER.match(name):  # Moodle, flat
+        flat = MOODLE_FOLDER.match(name)
+        lesson = _lesson_file(flat["file"], lessons)
+        if lesson:
+            found = Name(_moodle_student(flat["name"], flat["participant"]), *lesson)
+        unknown = _unknown_lesson(flat["file"])
+    elif CANVAS_NAME.match(name) and FILE_NAME.match(CANVAS_NAME.match(name)["file"]):
+        canvas = CANVAS_NAME.match(name)
+        lesson = _lesson_file(canvas["file"], lessons)
+        if lesson:
+            found = Name(f"{canvas['name']}_{canvas['user']}", *lesson, late=bool(canvas["late"]))
+        unknown = _unknown_lesson(canvas["file"])
+    else:  # <student>_<lesson>.ipynb: the first split that names a lesson of this course
+        splits = [(name[:index], name[index + 1:]) for index, char in enumerate(name)
+                  if char == "_" and index > 0]
+        for student, file in splits:
+            lesson = _lesson_file(file, lessons)
+            if lesson:
+                found = Name(student, *lesson)
+                break
+        unknown = next((_unknown_lesson(file) for _, file in splits if _unknown_lesson(file)),
+                       None)
+    if found is not None and found.lesson not in lessons:
+        found, unknown = None, found.lesson
+    if found is None and unknown:
+        raise SubmissionError(f"unknown lesson {unknown!r}; this course has {', '.join(lessons)}")
+    if found is None:
+        raise SubmissionError(f"file name {name!r} not understood; expected {EXPECTED_NAMES}")
+    if not STUDENT_ID.match(found.student):
+        raise SubmissionError(f"student id {found.student!r}: expected letters, digits, "
+                              "'.', '_', '-'")
+    return found
 
 
-def collect(folder, lessons):
+def classify(relative, lessons):
+    """(student, lesson) for a file's path relative to the submissions folder (see identify)."""
+    found = identify(relative, lessons)
+    return found.student, found.lesson
+
+
+def read_timestamp(folder):
+    """The time in nbgrader's `timestamp.txt` in `folder`, as an aware datetime, or None."""
+    path = Path(folder) / "timestamp.txt"
+    if not path.is_file():
+        return None
+    from nbgrader.utils import parse_utc
+
+    try:
+        return _aware(parse_utc(path.read_text(encoding="utf-8").strip()))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _aware(moment):
+    """A datetime in UTC with its time zone (nbgrader stores naive UTC times)."""
+    from datetime import timezone
+
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def collect(folder, lessons, due=None):
     """Find the submissions in `folder` (see the module docstring).
 
-    Returns (submissions, rejections). When a student has several files for one
-    lesson, the last by name wins (Canvas numbers re-submissions -1, -2 ...) and
-    the others are rejected as superseded.
+    Inputs:
+    - due: {lesson: aware datetime}, optional; a submission whose timestamp.txt is later
+      is marked late
+
+    Returns (submissions, rejections). Of several files of a student for one lesson, the
+    highest re-submission number wins (original, -1, -2, ..., -10; ties: the last by
+    path) and the others are rejected as superseded.
     """
     folder = Path(folder)
     found, rejections = {}, []
@@ -120,15 +244,24 @@ def collect(folder, lessons):
         if _ignored(relative):
             continue
         try:
-            student, lesson = classify(relative, lessons)
+            name = identify(relative, lessons)
         except SubmissionError as error:
             rejections.append(Rejection(path, str(error)))
             continue
-        previous = found.get((student, lesson))
+        submission = Submission(name.student, name.lesson, path, content_digest(path),
+                                attempt=name.attempt, timestamp=read_timestamp(path.parent),
+                                late=name.late)
+        submission.late = submission.is_late((due or {}).get(name.lesson))
+        key = (name.student, name.lesson)
+        previous = found.get(key)
+        if previous is not None and previous.attempt > submission.attempt:
+            rejections.append(Rejection(path, f"superseded by {previous.path.name}",
+                                        name.student, name.lesson))
+            continue
         if previous is not None:
             rejections.append(Rejection(previous.path, f"superseded by {path.name}",
-                                        student, lesson))
-        found[(student, lesson)] = Submission(student, lesson, path, content_digest(path))
+                                        name.student, name.lesson))
+        found[key] = submission
     return list(found.values()), rejections
 
 

@@ -17,12 +17,20 @@ LESSONS = ["00_setup", "01_dense_layers"]
 @pytest.mark.parametrize("name, expected", [
     ("alice_01_dense_layers.ipynb", ("alice", "01_dense_layers")),
     ("mary_jane_00_setup.ipynb", ("mary_jane", "00_setup")),
-    ("smithjohn_12345_67890_01_dense_layers.ipynb", ("smithjohn", "01_dense_layers")),
-    ("smithjohn_LATE_12345_67890_01_dense_layers-2.ipynb", ("smithjohn", "01_dense_layers")),
+    ("alice_2_01_dense_layers.ipynb", ("alice_2", "01_dense_layers")),
+    ("smithjohn_12345_67890_01_dense_layers.ipynb", ("smithjohn_12345", "01_dense_layers")),
+    ("smithjohn_LATE_12345_67890_01_dense_layers-2.ipynb", ("smithjohn_12345", "01_dense_layers")),
+    ("smithjohn_12345_67890_Copy of 01_dense_layers.ipynb", ("smithjohn_12345", "01_dense_layers")),
+    ("smithjohn_12345_67890_Copy_of_01_dense_layers-1.ipynb", ("smithjohn_12345", "01_dense_layers")),
     ("bob/00_setup/00_setup.ipynb", ("bob", "00_setup")),
+    ("submitted/bob/00_setup/00_setup.ipynb", ("bob", "00_setup")),
+    ("Jane Doe_123456_assignsubmission_file_/Copy of 01_dense_layers.ipynb",
+     ("Jane_Doe_123456", "01_dense_layers")),
+    ("Jane Doe_123456_assignsubmission_file_00_setup.ipynb", ("Jane_Doe_123456", "00_setup")),
 ])
 def test_accepted_names(name, expected):
-    """nbgrader's layout, <student>_<lesson> and Canvas names give student and lesson."""
+    """nbgrader's layout, <student>_<lesson>, Canvas (user id kept, Colab's "Copy of") and
+    Moodle names give student and lesson."""
     assert classify(Path(name), LESSONS) == expected
 
 
@@ -30,7 +38,9 @@ def test_accepted_names(name, expected):
     ("homework.ipynb", "not understood"),
     ("alice_07_unknown.ipynb", "unknown lesson '07_unknown'"),
     ("alice_01_dense_layers.py", "not a notebook"),
-    ("al ice_00_setup.ipynb", "not understood"),
+    ("al ice_00_setup.ipynb", "student id 'al ice'"),
+    ("bob/07_x/07_x.ipynb", "unknown lesson '07_x'"),
+    ("Copy of alice_01_dense_layers.ipynb", "student id 'Copy of alice'"),
 ])
 def test_rejected_names(name, message):
     """Other names are refused with a message that says what was expected."""
@@ -38,19 +48,71 @@ def test_rejected_names(name, message):
         classify(Path(name), LESSONS)
 
 
-def test_collect_from_zip_keeps_the_latest_resubmission(tmp_path):
-    """A zip is unpacked; of two uploads of one lesson the later wins, the other is listed."""
+def test_canvas_resubmission_with_the_highest_number_wins_minus_10_after_minus_2(tmp_path):
+    """Canvas numbers re-uploads -1, -2 ... -10: the highest wins (not the last by name, which
+    would put -10 before -2 and the original after -1); the others are listed as superseded."""
     archive = tmp_path / "download.zip"
     with zipfile.ZipFile(archive, "w") as writer:
-        writer.writestr("alice_1_2_00_setup.ipynb", "{}")
-        writer.writestr("alice_1_2_00_setup-1.ipynb", "{ }")
+        for suffix in ("", "-1", "-2", "-10"):
+            writer.writestr(f"alice_1_2_00_setup{suffix}.ipynb", "{}" + suffix)
         writer.writestr("__MACOSX/._alice_1_2_00_setup.ipynb", "junk")
         writer.writestr("readme.txt", "hello")
     submissions, rejections = collect(unpack(archive, tmp_path), LESSONS)
-    assert [(s.student, s.lesson, s.path.name) for s in submissions] == [
-        ("alice", "00_setup", "alice_1_2_00_setup.ipynb")]
+    assert [(s.student, s.lesson, s.path.name, s.attempt) for s in submissions] == [
+        ("alice_1", "00_setup", "alice_1_2_00_setup-10.ipynb", 10)]
     assert sorted(r.reason.split(";")[0] for r in rejections) == [
-        "not a notebook (.ipynb)", "superseded by alice_1_2_00_setup.ipynb"]
+        "not a notebook (.ipynb)"] + ["superseded by alice_1_2_00_setup-10.ipynb"] * 3
+
+
+def test_canvas_students_with_the_same_name_stay_distinct(tmp_path):
+    """Two Canvas students called smithjohn (user ids 111 and 222) are two submissions."""
+    for name in ("smithjohn_111_5_01_dense_layers.ipynb", "smithjohn_222_6_01_dense_layers.ipynb"):
+        (tmp_path / name).write_text("{}")
+    submissions, rejections = collect(tmp_path, LESSONS)
+    assert sorted(s.student for s in submissions) == ["smithjohn_111", "smithjohn_222"]
+    assert rejections == []
+
+
+def test_canvas_late_flag(tmp_path):
+    """Canvas' LATE_ marks the submission late."""
+    (tmp_path / "smithjohn_LATE_111_5_01_dense_layers.ipynb").write_text("{}")
+    (tmp_path / "doejane_222_6_01_dense_layers.ipynb").write_text("{}")
+    submissions, _ = collect(tmp_path, LESSONS)
+    assert {s.student: s.late for s in submissions} == {"smithjohn_111": True,
+                                                        "doejane_222": False}
+
+
+def test_moodle_download_all_submissions(tmp_path):
+    """Moodle's folders per participant: the file inside, whatever its Colab name; online
+    text folders are Moodle's, not submissions."""
+    for folder, file in [("Jane Doe_1001_assignsubmission_file_", "Copy of 01_dense_layers.ipynb"),
+                         ("Jane Doe_1002_assignsubmission_file_", "01_dense_layers.ipynb"),
+                         ("Jane Doe_1002_assignsubmission_onlinetext_", "onlinetext.html")]:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / file).write_text("{}")
+    submissions, rejections = collect(tmp_path, LESSONS)
+    assert sorted((s.student, s.lesson) for s in submissions) == [
+        ("Jane_Doe_1001", "01_dense_layers"), ("Jane_Doe_1002", "01_dense_layers")]
+    assert rejections == []
+
+
+def test_nbgrader_submitted_folder_with_timestamps(tmp_path):
+    """nbgrader's submitted/<student>/<lesson>/: timestamp.txt is read, never rejected, and a
+    submission after the lesson's due date is late."""
+    from datetime import datetime, timezone
+
+    for student, stamp in [("alice", "2026-03-01 09:00:00.000000 UTC"),
+                           ("bob", "2026-03-02 18:30:00.123456 UTC")]:
+        folder = tmp_path / "submitted" / student / "01_dense_layers"
+        folder.mkdir(parents=True)
+        (folder / "01_dense_layers.ipynb").write_text("{}")
+        (folder / "timestamp.txt").write_text(stamp)
+    due = {"01_dense_layers": datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)}
+    submissions, rejections = collect(tmp_path, LESSONS, due=due)
+    assert rejections == []
+    found = {s.student: s for s in submissions}
+    assert found["alice"].timestamp == datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    assert (found["alice"].late, found["bob"].late) == (False, True)
 
 
 @pytest.mark.parametrize("content, message", [

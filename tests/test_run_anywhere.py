@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ def repository_copy(tmp_path):
 
 
 def test_repo2docker_builds_from_binder_folder(repository_copy, monkeypatch):
-    """repo2docker picks its pip build pack from binder/, installs the lock, then course_lib."""
+    """repo2docker picks its pip build pack from binder/ and installs the runtime lock before
+    it copies the repository (a layer cached across commits), then course_lib."""
     from repo2docker.app import Repo2Docker
 
     monkeypatch.chdir(repository_copy)
@@ -41,23 +43,26 @@ def test_repo2docker_builds_from_binder_folder(repository_copy, monkeypatch):
     assert type(chosen).__name__ == "PythonBuildPack"
     assert chosen.binder_dir == "binder"
     assert chosen.python_version == "3.11"
-    # The lock is installed after the whole repository is copied (-r ../requirements.txt).
+    install = 'pip install --no-cache-dir -r "binder/requirements.txt"'
+    preassemble = " ".join(script for _, script in chosen.get_preassemble_scripts())
     assemble = " ".join(script for _, script in chosen.get_assemble_scripts())
-    assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in assemble
+    assert install in preassemble and install not in assemble
     assert chosen.get_post_build_scripts() == ["binder/postBuild"]
     assert os.access(repository_copy / "binder" / "postBuild", os.X_OK)
 
 
-def test_binder_requirements_resolve_to_the_lock(repository_copy):
-    """pip reads binder/requirements.txt as the root lock (pip's own parser, offline)."""
+def test_requirements_resolve_to_the_lock(repository_copy):
+    """pip's own parser (offline) reads binder/requirements.txt as the runtime lock and
+    requirements.txt as the runtime lock plus the tools, in the order the files give."""
     from pip._internal.network.session import PipSession
     from pip._internal.req.req_file import parse_requirements
 
-    parsed = [line.requirement for line in parse_requirements(
-        str(repository_copy / "binder" / "requirements.txt"), session=PipSession())]
-    lock = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
-    assert parsed == lock
+    import environment_yml
+
+    for name in ("binder/requirements.txt", "requirements.txt"):
+        parsed = [line.requirement for line in parse_requirements(
+            str(repository_copy / name), session=PipSession())]
+        assert parsed == environment_yml.lock_lines(ROOT / name), name
 
 
 def test_every_lesson_starts_with_the_colab_setup_cell():
@@ -70,6 +75,15 @@ def test_every_lesson_starts_with_the_colab_setup_cell():
             first_code = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
             assert first_code["id"] == course_links.SETUP_CELL_ID, path
             assert "".join(first_code["source"]) == expected, path
+
+
+def test_colab_notebook_and_course_lib_come_from_the_same_tag():
+    """The setup cell installs course_lib at the release tag the Colab badge opens the notebook
+    from, and course_lib asks pip for lower bounds only (Colab's NumPy/TensorFlow stay)."""
+    url, ref = course_links.repository_url(), course_links.release_ref()
+    assert ref == "v" + tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert f'"course_lib @ git+{url}@{ref}"' in course_links.setup_cell_source(url)
+    assert f"/blob/{ref}/lessons/01_dense_layers/" in course_links.colab_url(url, "01_dense_layers")
 
 
 def test_setup_cell_does_nothing_outside_colab():

@@ -1,11 +1,12 @@
 """Keep every link to the course repository in step with the one place that holds it.
 
-The repository URL lives in pyproject.toml (`[project.urls] Repository`). From it
-this tool writes:
+The repository URL lives in pyproject.toml (`[project.urls] Repository`), and the
+release tag is `v<version>` of the same file. From them this tool writes:
 
 - the first code cell of every lesson in solutions/ (id `colab-setup`), which on
-  Colab installs course_lib from the repository and says whether a GPU runtime
-  is on, and does nothing anywhere else;
+  Colab installs course_lib from the repository at the release tag (the same tag
+  the Colab badge opens the notebook from, so notebook and library always match)
+  and says whether a GPU runtime is on, and does nothing anywhere else;
 - the lesson table of README.md (between the `lessons:start` / `lessons:end`
   markers), with each lesson's title, goals and CPU run time read from the
   lesson's header, and its Colab badge; and the Binder badge.
@@ -35,6 +36,12 @@ def repository_url():
     return project["urls"]["Repository"].rstrip("/")
 
 
+def release_ref():
+    """The git tag of this release, `v<version>` (tag the release commit with it)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return f"v{project['version']}"
+
+
 def github_path(url):
     """'OWNER/NAME' of a GitHub URL."""
     match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+)", url)
@@ -43,23 +50,27 @@ def github_path(url):
     return match[1]
 
 
-def colab_url(url, lesson):
-    return (f"https://colab.research.google.com/github/{github_path(url)}/blob/main/"
-            f"lessons/{lesson}/{lesson}.ipynb")
+def colab_url(url, lesson, ref=None):
+    return (f"https://colab.research.google.com/github/{github_path(url)}/blob/"
+            f"{ref or release_ref()}/lessons/{lesson}/{lesson}.ipynb")
 
 
 def binder_url(url):
     return f"https://mybinder.org/v2/gh/{github_path(url)}/HEAD?urlpath=lab/tree/lessons"
 
 
-def setup_cell_source(url):
-    """The source of the first code cell of every lesson."""
+def setup_cell_source(url, ref=None):
+    """The source of the first code cell of every lesson: course_lib pinned to the release tag.
+
+    pip keeps Colab's NumPy, TensorFlow and Keras: course_lib asks only for lower bounds.
+    """
+    ref = ref or release_ref()
     return (
         "# Setup. On Colab, install the course's library first; elsewhere `make lab` already did.\n"
         "import sys\n"
         "\n"
         "if \"google.colab\" in sys.modules:\n"
-        f"    %pip install --quiet \"course_lib @ git+{url}\"\n"
+        f"    %pip install --quiet \"course_lib @ git+{url}@{ref}\"\n"
         "    from course_lib.environment import gpu_names\n"
         "\n"
         "    print(\"Colab GPU runtime:\", \", \".join(gpu_names())\n"

@@ -1,0 +1,151 @@
+"""Grade one Gradescope submission: `python -m autograder.gradescope SUBMISSION_DIR RESULTS LESSON`.
+
+`python -m autograder.export gradescope LESSON DIR` writes a bundle that Gradescope builds
+into its autograder image (setup.sh) and runs once per submission (run_autograder, which
+calls this module). The notebook in SUBMISSION_DIR is graded by
+autograder.grade.grade_notebook, the course's own grading (fresh kernel, limits, tamper
+guard), and RESULTS gets Gradescope's results.json: the total, and one test per graded
+cell with its points. A test's name and output come from the student version only (the
+cell's grade_id and the first line of its docstring; "passed" or "did not pass"): no
+hidden-test code, traceback or message from a hidden assert is ever written.
+
+Gradescope's specification: https://gradescope-autograders.readthedocs.io/en/latest/specs/
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def setup_script():
+    """setup.sh: runs once as root when Gradescope builds the image (in /autograder/source)."""
+    return """#!/usr/bin/env bash
+# Gradescope image build: the course's runtime lock in a venv, then course_lib.
+# Needs Python 3.11 or newer: pick Gradescope's Ubuntu 24.04 base image (Python 3.12).
+set -euo pipefail
+cd /autograder/source
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "setup.sh: Python 3.11+ is needed; choose the Ubuntu 24.04 base image" >&2; exit 1
+fi
+apt-get install -y python3-venv >/dev/null 2>&1 || true
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install --quiet --no-cache-dir -r binder/requirements.txt
+/autograder/venv/bin/pip install --quiet --no-cache-dir --no-deps .
+"""
+
+
+def run_autograder_script(lesson):
+    """run_autograder: Gradescope runs it in /autograder for every submission."""
+    return f"""#!/usr/bin/env bash
+# Gradescope: grade the notebook in /autograder/submission, write results.json.
+set -uo pipefail
+cd /autograder/source
+export PYTHONPATH=/autograder/source TF_CPP_MIN_LOG_LEVEL=2 COURSE_PROGRESS=off
+export PATH="/autograder/venv/bin:$PATH"
+mkdir -p /autograder/results
+/autograder/venv/bin/python -m autograder.gradescope /autograder/submission \\
+  /autograder/results/results.json {lesson}
+"""
+
+
+def find_notebook(submission_dir, lesson):
+    """The submitted notebook: `<lesson>.ipynb` (also Colab's "Copy of ..."), else the only one."""
+    from autograder.submissions import SubmissionError
+
+    notebooks = sorted(path for path in Path(submission_dir).rglob("*.ipynb")
+                       if ".ipynb_checkpoints" not in path.parts)
+    named = [path for path in notebooks if lesson in path.name]
+    if named:
+        return named[0]
+    if len(notebooks) == 1:
+        return notebooks[0]
+    raise SubmissionError(f"expected one notebook, {lesson}.ipynb; found "
+                          f"{', '.join(path.name for path in notebooks) or 'none'}")
+
+
+def test_names(release_path):
+    """{grade_id: 'grade_id: first docstring line'} of the release's graded test cells."""
+    import ast
+
+    import nbformat
+
+    from autograder.preprocessors import is_graded_test
+
+    names = {}
+    for cell in nbformat.read(str(release_path), as_version=4).cells:
+        if not is_graded_test(cell):
+            continue
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        try:
+            docstring = ast.get_docstring(ast.parse(cell.source)) or ""
+        except SyntaxError:
+            docstring = ""
+        first = docstring.strip().splitlines()[0] if docstring.strip() else ""
+        names[grade_id] = f"{grade_id}: {first}" if first else grade_id
+    return names
+
+
+def hidden_lines(solution_path):
+    """The stripped lines of the hidden test regions of an instructor notebook."""
+    import nbformat
+
+    from autograder.feedback import HIDDEN_MARKERS
+
+    lines = set()
+    for cell in nbformat.read(str(solution_path), as_version=4).cells:
+        if HIDDEN_MARKERS[0] in cell.source:
+            hidden = cell.source.split(HIDDEN_MARKERS[0], 1)[1].split(HIDDEN_MARKERS[1], 1)[0]
+            lines |= {line.strip() for line in hidden.splitlines()[1:] if len(line.strip()) > 8}
+    return lines
+
+
+def safe_message(message, solution_path):
+    """`message`, unless it quotes hidden test code (then a generic sentence)."""
+    if any(line in message for line in hidden_lines(solution_path)):
+        return "an error stopped grading; ask your instructor"
+    return message
+
+
+def results(scores, names, seconds, output=""):
+    """Gradescope's results.json as a dict, one test per graded cell."""
+    tests = []
+    for number, (grade_id, (score, max_score)) in enumerate(sorted(scores.items()), start=1):
+        passed = max_score and abs(score - max_score) < 1e-9
+        tests.append({"name": names.get(grade_id, grade_id), "number": str(number),
+                      "score": float(score), "max_score": float(max_score),
+                      "output": "passed" if passed else
+                      "did not pass: run the notebook's visible checks for a hint",
+                      "visibility": "visible"})
+    return {"score": float(sum(test["score"] for test in tests)),
+            "execution_time": round(seconds), "output": output, "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": tests}
+
+
+def main(argv=None):
+    from autograder.course import LESSONS, SOLUTIONS, notebook_name
+    from autograder.grade import grade_notebook
+    from autograder.gradebook_merge import lesson_tests
+    from autograder.submissions import SubmissionError
+    from autograder.template import course_template
+
+    submission_dir, results_path, lesson = (argv or sys.argv[1:])[:3]
+    start = time.perf_counter()
+    names = test_names(LESSONS / lesson / notebook_name(lesson))
+    try:
+        scores = grade_notebook(find_notebook(submission_dir, lesson), lesson)
+        report = results(scores, names, time.perf_counter() - start)
+    except SubmissionError as error:
+        maxima = lesson_tests(course_template([lesson]) / "gradebook.db")[lesson]
+        zero = {grade_id: (0.0, maximum) for grade_id, maximum in maxima.items()}
+        report = results(zero, names, time.perf_counter() - start,
+                         output="Your notebook could not be graded: " + safe_message(
+                             str(error), SOLUTIONS / lesson / notebook_name(lesson)))
+    Path(results_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(results_path).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(f"{lesson}: {report['score']:g} / {sum(t['max_score'] for t in report['tests']):g}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
