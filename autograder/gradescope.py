@@ -3,8 +3,9 @@
 `python -m autograder.export gradescope LESSON DIR` writes a bundle that Gradescope builds
 into its autograder image (setup.sh) and runs once per submission (run_autograder, which
 calls this module). The notebook in SUBMISSION_DIR is graded by
-autograder.grade.grade_notebook, the course's own grading (fresh kernel, limits, tamper
-guard), and RESULTS gets Gradescope's results.json: the total, and one test per graded
+autograder.grade.grade_notebook, the course's own grading (the kernel in bubblewrap where
+Gradescope's container allows it, else in the container, which is then the sandbox; the
+tests always run outside the student's kernel), and RESULTS gets Gradescope's results.json: the total, and one test per graded
 cell with its points. A test's name and output come from the student version only (the
 cell's grade_id and the first line of its docstring; "passed" or "did not pass"): no
 hidden-test code, traceback or message from a hidden assert is ever written.
@@ -28,7 +29,7 @@ cd /autograder/source
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "setup.sh: Python 3.11+ is needed; choose the Ubuntu 24.04 base image" >&2; exit 1
 fi
-apt-get install -y python3-venv >/dev/null 2>&1 || true
+apt-get install -y python3-venv bubblewrap >/dev/null 2>&1 || true
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet --no-cache-dir -r binder/requirements.txt
 /autograder/venv/bin/pip install --quiet --no-cache-dir --no-deps .
@@ -133,7 +134,10 @@ def main(argv=None):
     start = time.perf_counter()
     names = test_names(LESSONS / lesson / notebook_name(lesson))
     try:
-        scores = grade_notebook(find_notebook(submission_dir, lesson), lesson)
+        from autograder.sandbox import bubblewrap_problem
+
+        scores = grade_notebook(find_notebook(submission_dir, lesson), lesson,
+                                sandboxed=bubblewrap_problem() is None)
         report = results(scores, names, time.perf_counter() - start)
     except SubmissionError as error:
         maxima = lesson_tests(course_template([lesson]) / "gradebook.db")[lesson]
