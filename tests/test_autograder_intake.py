@@ -7,7 +7,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.feedback import strip_hidden
 from autograder.submissions import (SubmissionError, classify, collect, load_notebook, unpack,
                                     untrack_foreign_cells)
 
@@ -149,9 +148,3 @@ def test_untrack_foreign_cells():
     notebook = nbformat.v4.new_notebook(cells=cells)
     assert untrack_foreign_cells(notebook, {"test_a", "test_b"}) == ["test_a", "renamed"]
     assert ["nbgrader" in cell.metadata for cell in notebook.cells] == [True, False, False]
-
-
-def test_strip_hidden():
-    """The hidden region goes, markers included; the visible asserts stay."""
-    source = "assert f(1) == 1\n### BEGIN HIDDEN TESTS\nassert f(2) == 4\n### END HIDDEN TESTS\n"
-    assert strip_hidden(source) == "assert f(1) == 1\n"

@@ -74,7 +74,7 @@ def test_canvas_import_one_row_per_roster_student(tmp_path, canvas_roster):
         ["smithjohn_111", "01_dense_layers", "10", "10", "graded", "", "a.ipynb", "5", "5"],
         ["smithjohn_222", "01_dense_layers", "4", "10", "graded", "", "b.ipynb", "4", "0"],
         ["smithjohn_222", "00_setup", "0", "1", "error", "empty file", "c.ipynb", "", ""],
-        ["jdoe", "01_dense_layers", "7.5", "10", "tampered", "x", "d.ipynb", "5", "2.5"],
+        ["jdoe", "01_dense_layers", "7.5", "10", "graded", "", "d.ipynb", "5", "2.5"],
         ["", "", "", "", "rejected", "not a notebook", "e.txt", "", ""],
     ])
     target = tmp_path / "canvas_import.csv"
