@@ -25,11 +25,11 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
-from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Integer, Unicode
 
 from autograder.checker import Channel, run_test_cell
+from autograder.preprocessors import is_graded_test
 from autograder.sandbox import INSIDE_PACKAGE
 
 KERNEL_START_SECONDS = 60
@@ -41,11 +41,6 @@ def register_sandbox(sandbox):
     """Make `sandbox` findable by SandboxedExecute; returns the key to configure."""
     SANDBOXES[str(sandbox.root)] = sandbox
     return str(sandbox.root)
-
-
-def is_graded_test(cell):
-    """A locked test cell with points (grade, not solution, code)."""
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 class SandboxKernelManager(AsyncKernelManager):

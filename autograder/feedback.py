@@ -20,7 +20,7 @@ import json
 import re
 from pathlib import Path
 
-from autograder.execute import is_graded_test
+from autograder.preprocessors import is_graded_test
 
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 MESSAGE_CHARACTERS = 500

@@ -8,8 +8,14 @@
   grader keeps stays small.
 """
 
+from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
+
+
+def is_graded_test(cell):
+    """A locked test cell with points (grade, not solution, code)."""
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 class StderrToStdout(NbGraderPreprocessor):
