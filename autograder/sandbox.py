@@ -177,7 +177,7 @@ class Sandbox:
                 self.kill(f"the notebook ran past its {deadline_seconds:g} s time limit")
                 return
             used = tree_memory(self.process_id)
-            if used > self.memory_bytes:
+            if used > self.memory_bytes or any(oom_kills(group) for group in self._cgroups):
                 self.kill(f"the notebook used more than {self.memory_bytes / 2**30:g} GiB "
                           "of memory")
                 return
@@ -283,6 +283,19 @@ def make_cgroups(name, memory_bytes, processes):
             except OSError:
                 pass
         return []
+
+
+def oom_kills(group):
+    """How many processes the kernel's OOM killer stopped in this memory cgroup (0 if unknown)."""
+    for name in ("memory.events", "memory.oom_control"):  # v2, v1
+        try:
+            for line in (group / name).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except (OSError, ValueError):
+            continue
+    return 0
 
 
 def _cgroup_pids(group):

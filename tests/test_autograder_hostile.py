@@ -223,7 +223,7 @@ def test_attackers_score_what_their_answers_deserve(batch):
 
 def test_attacks_find_nothing_and_change_nothing(batch):
     """No secret, hidden test, gradebook or other kernel is visible; no canary changes."""
-    for student in ("read_secrets", "write_anywhere", "attack_processes"):
+    for student in ("read_secrets", "write_anywhere", "attack_processes", "child_memory"):
         assert "LEAK" not in printed(batch, student), (student, printed(batch, student))
     assert "nothing found" in printed(batch, "read_secrets")
     assert "no test code in history" in printed(batch, "history_spy")

@@ -59,6 +59,9 @@ def cap_output():
 
 def main(argv):
     _set_limits()
+    quiet = os.open(os.devnull, os.O_WRONLY)  # the kernel's own banners; cells are captured
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
     from ipykernel.kernelapp import IPKernelApp
 
     package = __name__.rpartition(".")[0]
