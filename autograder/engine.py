@@ -21,7 +21,7 @@ from pathlib import Path
 from autograder.checker import trusted_prelude
 from autograder.course import notebook_name, read_scores
 from autograder.feedback import write_feedback
-from autograder.sandbox import Sandbox
+from autograder.sandbox import Sandbox, sweep_stale_cgroups
 from autograder.submissions import (SubmissionError, load_notebook, release_grade_ids,
                                     untrack_foreign_cells)
 from autograder.template import release_notebook
@@ -105,6 +105,7 @@ class Grader:
         shutil.copytree(template, self.course)
         self.config = grading_config(self.course, self.limits)
         self._known_ids = {}
+        sweep_stale_cgroups()
 
     def _release(self, lesson):
         if lesson not in self._known_ids:

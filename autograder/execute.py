@@ -22,6 +22,7 @@ import time
 from queue import Empty
 
 from jupyter_client.kernelspec import KernelSpec
+from jupyter_core.utils import run_sync
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -88,6 +89,24 @@ class SandboxedExecute(Execute):
     def sandbox(self):
         return SANDBOXES[self.sandbox_key]
 
+    output_characters = Integer(1_000_000, help="characters of output kept per cell").tag(
+        config=True)
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep at most output_characters of a cell's output, whatever the kernel sends."""
+        used = self._output_used.get(cell_index, 0) if hasattr(self, "_output_used") else 0
+        if used > self.output_characters:
+            return None
+        size = len(str(msg.get("content", {}).get("text", ""))) + sum(
+            len(str(value)) for value in msg.get("content", {}).get("data", {}).values())
+        self._output_used = getattr(self, "_output_used", {})
+        self._output_used[cell_index] = used + size
+        if used + size > self.output_characters:
+            outs.append(NotebookNode(output_type="stream", name="stdout",
+                                     text="\n... output cut by the grader ...\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
     def create_kernel_manager(self):
         self.km = SandboxKernelManager(sandbox=self.sandbox, config=self.config)
         self.kernel_stopped = ""
@@ -106,6 +125,10 @@ class SandboxedExecute(Execute):
         for channel in (client.shell_channel, client.iopub_channel):
             channel.get_msg = _polling(channel.get_msg)
         return client
+
+    # nbclient binds its synchronous names to its own async methods: rebind them to ours.
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def preprocess_cell(self, cell, resources, index):
         if is_graded_test(cell):
@@ -142,8 +165,6 @@ class SandboxedExecute(Execute):
         return False
 
     def kc_shell_reply(self, timeout):
-        from jupyter_core.utils import run_sync
-
         try:
             return run_sync(self.kc.shell_channel.get_msg)(timeout=max(0.0, timeout))
         except Empty:
@@ -198,8 +219,6 @@ class SandboxedExecute(Execute):
                 if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
                     return
             if attempt == 0:
-                from jupyter_core.utils import run_sync
-
                 run_sync(self.km.interrupt_kernel)()
         self.sandbox.kill("the kernel did not come back after a test")
         self.kernel_stopped = self.sandbox.stopped_because

@@ -200,7 +200,7 @@ class Sandbox:
         self._done.set()
         self.kill()
         for group in self._cgroups:
-            for _ in range(50):
+            for _ in range(250):
                 try:
                     group.rmdir()
                     break
@@ -283,6 +283,18 @@ def make_cgroups(name, memory_bytes, processes):
             except OSError:
                 pass
         return []
+
+
+def sweep_stale_cgroups():
+    """Remove empty cgroups left by sandboxes whose folder is gone (a grader killed mid-run)."""
+    for group in [*CGROUP_ROOT.glob("cnn-grader-cnn-sbx-*"),
+                  *CGROUP_ROOT.glob("*/cnn-grader-cnn-sbx-*")]:
+        folder = Path(tempfile.gettempdir()) / group.name[len("cnn-grader-"):]
+        if not folder.exists() and not _cgroup_pids(group):
+            try:
+                group.rmdir()
+            except OSError:
+                pass
 
 
 def oom_kills(group):

@@ -139,6 +139,13 @@ def build_class(work, output, folder):
                 cell for cell in notebook["cells"] if grade_id(cell) != "test_relu_forward"]}),
         "prints_100mb": solved(work, "prints_100mb", dense(
             "print('x' * 100_000_000)\n" + attacks.DENSE.format(body="return x @ w + b, (x, w, b)"))),
+        "writes_100mb": solved(work, "writes_100mb", dense(
+            "import os, sys\nfrom ipykernel.iostream import OutStream\n"
+            "names = OutStream.write.__code__.co_freevars\n"
+            "OutStream.write = OutStream.write.__closure__[names.index('original_write')]"
+            ".cell_contents\n"
+            "sys.stdout.write('y' * 50_000_000)\nos.write(1, b'z' * 50_000_000)\n"
+            + attacks.DENSE.format(body="return x @ w + b, (x, w, b)"))),
     }
     return honest, hostile
 
@@ -268,9 +275,10 @@ def test_deleted_and_edited_tests_are_restored(batch):
 def test_stderr_warnings_cost_nothing(batch):
     """A correct answer that writes to stderr keeps full marks; stock nbgrader takes points."""
     assert float(row(batch, "zz_warns")["score"]) == 10
-    assert scores_of(batch, "prints_100mb") == stock_scores(batch, "aa_solution")
-    assert (batch["output"] / "autograded" / "prints_100mb" / LESSON /
-            f"{LESSON}.ipynb").stat().st_size < 5_000_000
+    for student in ("prints_100mb", "writes_100mb"):
+        assert scores_of(batch, student) == stock_scores(batch, "aa_solution"), student
+        assert (batch["output"] / "autograded" / student / LESSON /
+                f"{LESSON}.ipynb").stat().st_size < 5_000_000, student
 
 
 class ActiveContent(HTMLParser):
