@@ -143,7 +143,9 @@ class SandboxedExecute(Execute):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self.kernel_stopped = self.sandbox.stopped_because or "the kernel died (it crashed or exited)"
+            if not self.sandbox.stopped_because:
+                self.sandbox.stopped_because = "the kernel died (it crashed or exited)"
+            self.kernel_stopped = self.sandbox.stopped_because
             cell.outputs.append(_error("KernelStopped", self.kernel_stopped))
             return cell, resources
         if _timed_out(cell) and not self._responsive():

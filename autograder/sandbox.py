@@ -286,11 +286,19 @@ def make_cgroups(name, memory_bytes, processes):
 
 
 def sweep_stale_cgroups():
-    """Remove empty cgroups left by sandboxes whose folder is gone (a grader killed mid-run)."""
+    """Remove empty cgroups left by sandboxes whose folder is gone (a grader killed mid-run).
+
+    Only groups older than ten minutes: a newer empty one may be another grader's,
+    made a moment before its sandbox moves in.
+    """
     for group in [*CGROUP_ROOT.glob("cnn-grader-cnn-sbx-*"),
                   *CGROUP_ROOT.glob("*/cnn-grader-cnn-sbx-*")]:
         folder = Path(tempfile.gettempdir()) / group.name[len("cnn-grader-"):]
-        if not folder.exists() and not _cgroup_pids(group):
+        try:
+            old = time.time() - group.stat().st_mtime > 600
+        except OSError:
+            continue
+        if old and not folder.exists() and not _cgroup_pids(group):
             try:
                 group.rmdir()
             except OSError:

@@ -166,7 +166,8 @@ def batch(tmp_path_factory):
     before = {path: digest(path) for path in [*protected, *folder.glob("aa_*.ipynb"),
                                                *CACHE.glob("*/lessons/**/*.ipynb"),
                                                *(COURSE_ROOT / "course_lib").rglob("*.py")]}
-    environment = dict(os.environ, HOME=str(work / "home"))
+    (work / "tmp").mkdir()  # the run's sandboxes live here, so its processes can be found
+    environment = dict(os.environ, HOME=str(work / "home"), TMPDIR=str(work / "tmp"))
     run = subprocess.run(
         [sys.executable, "-m", "autograder.grade", str(folder), "--output", str(output),
          "--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "60",
@@ -247,9 +248,10 @@ def test_no_process_outlives_the_run(batch):
             command = open(f"/proc/{pid}/cmdline", "rb").read()
         except OSError:
             continue
-        if attacks.MARKER.encode() in command or b"cnn-sbx-" in command:
+        if attacks.MARKER.encode() in command or str(batch["work"]).encode() in command:
             alive.append(command[:120])
     assert alive == []
+    assert list((batch["work"] / "tmp").iterdir()) == []  # every sandbox folder removed
 
 
 def test_limits_stop_runaway_code(batch):

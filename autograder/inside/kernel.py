@@ -64,7 +64,7 @@ def main(argv):
     os.dup2(quiet, 2)
     from ipykernel.kernelapp import IPKernelApp
 
-    package = __name__.rpartition(".")[0]
+    package = __package__ or __name__.rpartition(".")[0]  # "cnn_inside" under python -m
     IPKernelApp.launch_instance(
         argv=[*[a for a in argv if not a.startswith("--HistoryManager.hist_file")],
               "--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
