@@ -24,7 +24,7 @@ from queue import Empty
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_core.utils import run_sync
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Integer, Unicode
@@ -142,6 +142,12 @@ class SandboxedExecute(Execute):
             return cell, resources
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            self.sandbox.kill(f"a cell ran past its {self.timeout} s time limit and did not stop "
+                              "when interrupted")
+            self.kernel_stopped = self.sandbox.stopped_because
+            cell.outputs.append(_error("KernelStopped", self.kernel_stopped))
+            return cell, resources
         except DeadKernelError:
             if not self.sandbox.stopped_because:
                 self.sandbox.stopped_because = "the kernel died (it crashed or exited)"

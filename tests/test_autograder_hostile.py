@@ -261,7 +261,7 @@ def test_limits_stop_runaway_code(batch):
         assert scores_of(batch, student) == deserved, student
     for student, reason in (("child_memory", "memory"),
                             ("os_exit", "died"), ("segfault", "died"),
-                            ("uninterruptible", "")):
+                            ("uninterruptible", "time limit")):
         assert row(batch, student)["status"] == "graded", row(batch, student)
         assert float(row(batch, student)["score"]) == 0, student
         assert reason in row(batch, student)["message"], row(batch, student)
