@@ -8,6 +8,7 @@ too).
 """
 
 import contextlib
+import types
 
 
 _PLACEHOLDER = "<reference>"
@@ -48,3 +49,49 @@ def reference_disabled(*functions):
     finally:
         for function, code in saved:
             function.__code__ = code
+
+
+def working_copy(function):
+    """A copy of a course_lib function that keeps working inside reference_disabled.
+
+    reference_disabled changes the original function object, not this copy, so a
+    graded test can hand the copy to a learner's function as the upstream helper
+    it is allowed to use (see upstream_replaced).
+
+    Introduced in lesson 03.
+    """
+    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__doc__ = function.__doc__
+    return copy
+
+
+@contextlib.contextmanager
+def upstream_replaced(function, **replacements):
+    """Inside the block, `function` sees `replacements` instead of the learner's helpers.
+
+    One mistake costs one exercise: while an exercise is graded, the earlier
+    exercises it builds on (the learner's conv_output_size inside their
+    conv_output_shape, say) are replaced by the course's references. The names
+    are rebound in the namespace that `function` reads its globals from (the
+    learner's notebook), and restored on the way out.
+
+    Inputs:
+    - function: the learner's function under test
+    - replacements: name=replacement, e.g. conv_output_size=working_copy(shapes.conv_output_size)
+
+    Introduced in lesson 03.
+    """
+    namespace = function.__globals__
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in replacements}
+    namespace.update(replacements)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
