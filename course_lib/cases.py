@@ -123,8 +123,10 @@ def conv_backward_cases(seed, count=8):
     for index in range(count):
         while True:
             kernel_h, kernel_w = (int(v) for v in rng.integers(1, 5, size=2))
-            if index % 4 != 3 and kernel_h == kernel_w:
-                continue  # three cases in four are rectangular
+            if index % 4 == 3:
+                kernel_w = kernel_h  # one case in four is square
+            elif kernel_h == kernel_w:
+                continue  # the others are rectangular
             stride, padding = int(rng.integers(1, 4)), int(rng.integers(0, 3))
             n = 1 if index % 3 == 0 else int(rng.integers(2, 4))
             h, w = (int(v) for v in rng.integers(3, 9, size=2))
