@@ -88,7 +88,7 @@ VARIANTS = [
         "        state['moving_variance'] *= 1 - momentum\n"
         "        state['moving_variance'] += momentum * variance")), [MOVING]),
     Variant("epsilon_outside_root",
-            forward(inverse_std="1.0 / (np.sqrt(variance) + epsilon)"), [TRAINING]),
+            forward(inverse_std="1.0 / (np.sqrt(variance) + epsilon)"), [TRAINING, INFERENCE]),
     Variant("unbiased_variance",
             forward(stats="mean, variance = x.mean(axis=axes), x.var(axis=axes, ddof=1)"),
             [TRAINING, MOVING]),
