@@ -141,7 +141,7 @@ class Remote:
         raise AttributeError("objects from the notebook are read-only in a test")
 
     def __call__(self, *args, **kwargs):
-        from course_lib.testing import active_references
+        from course_lib.testing import active_references, active_replacements
 
         channel = object.__getattribute__(self, "_channel")
         values = list(args) + list(kwargs.values())
@@ -149,7 +149,7 @@ class Remote:
             "op": "call", "ref": object.__getattribute__(self, "_number"),
             "args": [channel.encode(value) for value in args],
             "kwargs": [[key, channel.encode(value)] for key, value in kwargs.items()],
-            "disabled": active_references()})
+            "disabled": active_references(), "replaced": active_replacements()})
         positions = list(range(len(args))) + list(kwargs)
         for position, state in reply.get("writeback", []):
             if position in positions:

@@ -26,6 +26,7 @@ def _disabled(*args, **kwargs):
 
 
 _active = []  # "module:qualname" of the functions disabled by the blocks now open
+_replaced = []  # {name: "module:qualname"} of the upstream_replaced blocks now open
 # False in the grader's own process, where the student's code does not run: the names
 # are only recorded there, and passed on to the student's kernel with each call.
 swap_in_this_process = True
@@ -95,3 +96,67 @@ def local_model(model):
     copy = keras.models.model_from_json(model.to_json())
     copy.set_weights([np.asarray(weight) for weight in model.get_weights()])
     return copy
+
+
+def working_copy(function):
+    """A copy of a course_lib function that keeps working inside reference_disabled.
+
+    reference_disabled changes the original function object, not this copy, so a
+    graded test can hand the copy to a learner's function as the upstream helper
+    it is allowed to use (see upstream_replaced).
+
+    Introduced in lesson 03.
+    """
+    # A code object of its own, equal to the original's: reference_disabled disables the
+    # reference and copies sharing its code object, not this copy.
+    copy = types.FunctionType(function.__code__.replace(), function.__globals__,
+                              function.__name__, function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__doc__ = function.__doc__
+    return copy
+
+
+@contextlib.contextmanager
+def upstream_replaced(function, **replacements):
+    """Inside the block, `function` sees `replacements` instead of the learner's helpers.
+
+    One mistake costs one exercise: while an exercise is graded, the earlier
+    exercises it builds on (the learner's conv_output_size inside their
+    conv_output_shape, say) are replaced by the course's references. The names
+    are rebound in the namespace that `function` reads its globals from (the
+    learner's notebook), and restored on the way out. In the grader's process, where
+    the learner's code does not run, the names are recorded for the learner's kernel
+    instead (active_replacements).
+
+    Inputs:
+    - function: the learner's function under test
+    - replacements: name=replacement, e.g. conv_output_size=working_copy(shapes.conv_output_size)
+
+    Introduced in lesson 03.
+    """
+    names = {name: f"{value.__module__}:{value.__qualname__}"
+             for name, value in replacements.items()}
+    _replaced.append(names)
+    missing = object()
+    namespace, saved = {}, {}
+    if swap_in_this_process:
+        namespace = function.__globals__
+        saved = {name: namespace.get(name, missing) for name in replacements}
+        namespace.update(replacements)
+    try:
+        yield
+    finally:
+        _replaced.remove(names)
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+def active_replacements():
+    """{name: "module:qualname"} of the upstream_replaced blocks now open (see above)."""
+    merged = {}
+    for names in _replaced:
+        merged.update(names)
+    return merged

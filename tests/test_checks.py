@@ -102,3 +102,86 @@ def test_reference_disabled_catches_aliases():
         with pytest.raises(RuntimeError, match="write it yourself"):
             alias(x, w, b)
     np.testing.assert_allclose(alias(x, w, b)[0], [[2.0, 2.0, 2.0]])
+
+
+# Wrong answers of issue 11 that the instant checks must catch, with the hint that names them,
+# and correct forms they must accept.
+
+def _adam(paper=True, epsilon_inside=False):
+    def step(w, dw, state, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        if not state:
+            state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))
+        state["t"] += 1
+        t = state["t"]
+        state["m"] = beta_1 * state["m"] + (1 - beta_1) * dw
+        state["v"] = beta_2 * state["v"] + (1 - beta_2) * dw * dw
+        if not paper:
+            alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+            return w - alpha * state["m"] / (np.sqrt(state["v"]) + epsilon)
+        m_hat, v_hat = state["m"] / (1 - beta_1 ** t), state["v"] / (1 - beta_2 ** t)
+        root = np.sqrt(v_hat + epsilon) if epsilon_inside else np.sqrt(v_hat) + epsilon
+        return w - learning_rate * m_hat / root
+    return step
+
+
+def test_adam_check_accepts_both_forms_and_names_epsilon_inside_the_root(capsys):
+    assert checks.adam_step(_adam(paper=False)) is True
+    assert checks.adam_step(_adam(paper=True)) is True
+    capsys.readouterr()
+    assert checks.adam_step(_adam(epsilon_inside=True)) is False
+    assert "sqrt(v_hat) + epsilon" in capsys.readouterr().out
+
+
+def test_sgd_check_catches_an_update_in_place(capsys):
+    def in_place(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
+        velocity = np.zeros_like(w) if velocity is None else velocity
+        velocity = momentum * velocity - learning_rate * dw
+        w += velocity
+        return w, velocity
+
+    assert checks.sgd_step(in_place) is False
+    assert "in place" in capsys.readouterr().out
+
+
+def test_max_pool_backward_check_catches_every_tied_max(capsys):
+    def every_tied_max(dout, cache):
+        x, pool, stride = cache
+        dx = np.zeros(x.shape)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                rows, cols = slice(i * stride, i * stride + pool), slice(j * stride, j * stride + pool)
+                window = x[:, rows, cols, :]
+                mask = window == window.max(axis=(1, 2), keepdims=True)
+                dx[:, rows, cols, :] += mask * dout[:, i: i + 1, j: j + 1, :]
+        return dx
+
+    assert checks.max_pool2d_backward(every_tied_max) is False
+    assert "ONE of them" in capsys.readouterr().out
+
+
+def test_conv_backward_check_catches_a_kernel_read_as_square(capsys):
+    def square(dout, cache):
+        x, w, b, stride, padding = cache
+        if w.shape[0] != w.shape[1]:
+            raise IndexError("index 2 is out of bounds")  # what a square-kernel loop does
+        _, forward_cache = layers.conv2d_forward(x, w, b, stride, padding)
+        return layers.conv2d_backward(dout, forward_cache)
+
+    assert checks.conv2d_backward(square) is False
+    assert "(KH, KW, C, K)" in capsys.readouterr().out
+
+
+def test_upstream_replaced_swaps_the_learners_helper_and_restores_it():
+    from course_lib import shapes
+    from course_lib.testing import upstream_replaced, working_copy
+
+    namespace = {}
+    exec("def conv_output_size(n, f, stride=1, padding='valid'):\n    return -1\n"
+         "def conv_output_shape(s, k, f):\n    return conv_output_size(s[0], f), k\n", namespace)
+    learner_size = namespace["conv_output_size"]
+    with upstream_replaced(namespace["conv_output_shape"],
+                           conv_output_size=working_copy(shapes.conv_output_size)), \
+            reference_disabled(shapes.conv_output_size):
+        assert namespace["conv_output_shape"]((10, 10, 3), 4, 3) == (8, 4)
+    assert namespace["conv_output_size"] is learner_size
+    assert shapes.conv_output_size(10, 3) == 8

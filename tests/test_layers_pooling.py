@@ -59,6 +59,28 @@ def test_forward_and_gradient_match_keras(kind, case):
     assert out.dtype == dx.dtype == np.float32
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_max_pool_ties_follow_keras(case):
+    """Tied maxima (windows of zeros, small integers): the gradient goes to ONE input, the
+    first maximum in row-major order, exactly as TensorFlow's MaxPoolGrad does."""
+    n, h, w, c, pool_size, stride, padding = case
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, size=(n, h, w, c)).astype(np.float32)
+    x[:, : h // 2] = 0.0  # whole windows of zeros, as after a ReLU
+    out, cache = layers.max_pool2d_forward(x, pool_size=pool_size, stride=stride, padding=padding)
+    layer = keras.layers.MaxPooling2D(pool_size=pool_size, strides=stride, padding=padding)
+    x_t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_t)
+        expected = layer(x_t)
+    dout = rng.standard_normal(out.shape).astype(np.float32)
+    dx_t = tape.gradient(expected, x_t, output_gradients=tf.constant(dout))
+    np.testing.assert_allclose(layers.max_pool2d_backward(dout, cache), dx_t.numpy(),
+                               rtol=1e-6, atol=1e-6)
+    # one input per window: the gradient's total is dout's total, not a multiple of it
+    np.testing.assert_allclose(dx_t.numpy().sum(), dout.sum(), rtol=1e-4)
+
+
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @pytest.mark.parametrize("case", [CASES[1], CASES[2], CASES[3]])
 def test_backward_matches_numerical_gradient(kind, case):

@@ -3,7 +3,8 @@
 For each lesson: the committed release equals a fresh `nbgrader
 generate_assignment`; the solution scores full marks under real `nbgrader
 autograde` (read from the gradebook); the unmodified release scores zero; each
-misconception in tests/variants loses points on the tests it names, and each
+misconception in tests/variants loses points on the tests it names and keeps
+full marks on every other test (one mistake costs one exercise), and each
 alternative correct answer keeps full marks.
 """
 
@@ -90,7 +91,7 @@ def test_solution_full_marks_release_zero(lesson, course_for, tmp_path):
 @pytest.mark.parametrize("lesson, start", VARIANT_CHUNKS,
                          ids=[f"{lesson}-{start}" for lesson, start in VARIANT_CHUNKS])
 def test_misconceptions_lose_points_alternatives_keep_them(lesson, start, course_for, tmp_path):
-    """Every wrong answer loses points on its tests; every other correct answer keeps all."""
+    """Every wrong answer loses points on its tests and only there; alternatives keep all."""
     variants = variants_for(lesson)[start:start + chunk_size(lesson)]
     scores = grade(course_for, tmp_path, lesson, variants)
     problems = []
@@ -98,10 +99,17 @@ def test_misconceptions_lose_points_alternatives_keep_them(lesson, start, course
         score = scores[variant.name]
         if not variant.must_lose and not score.full_marks:
             problems.append(f"{variant.name}: a correct answer lost points {score.tests}")
-        for test in variant.must_lose:
-            got, maximum = score.tests[test]
-            if not got < maximum:
+        unknown = set(variant.must_lose) - set(score.tests)
+        if unknown:
+            problems.append(f"{variant.name}: no graded tests named {sorted(unknown)}")
+        for test, (got, maximum) in score.tests.items():
+            if test in variant.must_lose and not got < maximum:
                 problems.append(f"{variant.name}: {test} kept {got}/{maximum}")
+            if test not in variant.must_lose and got < maximum:
+                # two-sided: one mistake costs only its own exercise (and a variant
+                # broken by a typo or a dead kernel is not counted as caught)
+                problems.append(f"{variant.name}: {test} lost points ({got}/{maximum}) "
+                                "although the variant does not target it")
     assert not problems, "\n".join(problems)
 
 

@@ -97,7 +97,8 @@ class _Session:
         positions = list(range(len(args))) + list(kwargs)
         values = args + list(kwargs.values())
         with warnings.catch_warnings(record=True) as caught, _references_disabled(
-                request.get("disabled", [])):
+                request.get("disabled", [])), _upstream_replaced(function,
+                                                                 request.get("replaced", {})):
             warnings.simplefilter("always")
             result = function(*args, **kwargs)
         writeback = [[position, _state(value, self.make_ref)]
@@ -120,18 +121,27 @@ def _state(value, make_ref):
         [np.asarray(weight) for weight in value.get_weights()], make_ref)}
 
 
+def _resolve(name):
+    module_name, _, qualified = str(name).partition(":")
+    value = importlib.import_module(module_name)
+    for part in qualified.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _upstream_replaced(function, replaced):
+    """The course's references in place of the named helpers the learner's function calls."""
+    from course_lib.testing import upstream_replaced, working_copy
+
+    return upstream_replaced(function, **{str(name): working_copy(_resolve(reference))
+                                          for name, reference in dict(replaced).items()})
+
+
 def _references_disabled(names):
     """Make the named course_lib functions (and copies of them) raise during a call."""
     from course_lib.testing import reference_disabled
 
-    functions = []
-    for name in names:
-        module_name, _, qualified = str(name).partition(":")
-        function = importlib.import_module(module_name)
-        for part in qualified.split("."):
-            function = getattr(function, part)
-        functions.append(function)
-    return reference_disabled(*functions)
+    return reference_disabled(*[_resolve(name) for name in names])
 
 
 def _error_reply(error):

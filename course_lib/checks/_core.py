@@ -80,6 +80,8 @@ def _describe(value, limit=6):
                 f"first values {np.round(value.ravel()[:limit], 4).tolist()}")
     if isinstance(value, tuple):
         return "(" + ", ".join(_describe(item, limit) for item in value) + ")"
+    if isinstance(value, list) and value and isinstance(value[0], np.ndarray):
+        return f"a list of {len(value)} arrays, the first: " + _describe(value[0], limit)
     return repr(value)
 
 

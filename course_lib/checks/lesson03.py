@@ -3,6 +3,7 @@
 import math
 
 from course_lib import shapes
+from course_lib.cases import conv_output_shape_cases, conv_output_size_cases, pool_output_shape_cases
 from course_lib.checks._core import Case, Mistake, run_check
 
 
@@ -41,10 +42,9 @@ def _size_cases():
              Case((128, 3), {"stride": 2, "padding": "same"}, label="128 pixels, F=3, S=2, same"),
              Case((5, 3), {"stride": 2, "padding": 1}, label="5 pixels, F=3, S=2, P=1"),
              Case((7, 7), {"stride": 1, "padding": "valid"}, label="window as big as the input")]
-    for n, f, s in [(7, 3, 2), (10, 3, 3), (9, 2, 2), (11, 4, 3), (32, 5, 1), (6, 1, 4)]:
-        for padding in ("valid", "same", 0, 1, 2):
-            cases.append(Case((n, f), {"stride": s, "padding": padding},
-                              label=f"n={n}, f={f}, stride {s}, padding {padding!r}"))
+    for n, f, s, padding in conv_output_size_cases(301, count=40):
+        cases.append(Case((n, f), {"stride": s, "padding": padding},
+                          label=f"n={n}, f={f}, stride {s}, padding {padding!r}"))
     return cases
 
 
@@ -69,6 +69,10 @@ def conv_output_shape(function):
              Case(((10, 7, 4), 6, (2, 3)), {"strides": (3, 2), "padding": "same"},
                   label="rectangular input, kernel (2, 3), strides (3, 2), same"),
              Case(((28, 28, 1), 4, 5), {}, label="defaults: stride 1, valid")]
+    cases += [Case((shape, filters, kernel), {"strides": strides, "padding": padding},
+                   label=f"input {shape}, kernel_size {kernel}, strides {strides}, "
+                         f"padding {padding!r}")
+              for shape, filters, kernel, strides, padding in conv_output_shape_cases(302)]
 
     def swapped(input_shape, filters, kernel_size, strides=1, padding="valid"):
         h, w, _ = shapes.conv_output_shape(input_shape, filters, kernel_size, strides, padding)
@@ -92,13 +96,23 @@ def pool_output_shape(function):
              Case(((7, 9, 3),), {"pool_size": 2, "padding": "same"}, label="same padding, odd sizes"),
              Case(((12, 10, 2),), {"pool_size": (3, 2), "strides": (2, 1)},
                   label="rectangular pool and strides")]
+    cases += [Case((shape,), {"pool_size": pool, "strides": strides, "padding": padding},
+                   label=f"input {shape}, pool_size {pool}, strides {strides}, padding {padding!r}")
+              for shape, pool, strides, padding in pool_output_shape_cases(303)]
 
     def stride_one(input_shape, pool_size=2, strides=None, padding="valid"):
         return shapes.pool_output_shape(input_shape, pool_size, strides or 1, padding)
 
+    def strides_swapped(input_shape, pool_size=2, strides=None, padding="valid"):
+        if strides is not None and not isinstance(strides, int):
+            strides = (strides[1], strides[0])
+        return shapes.pool_output_shape(input_shape, pool_size, strides, padding)
+
     return run_check(
         "pool_output_shape", function, shapes.pool_output_shape, cases,
         mistakes=[Mistake(stride_one, "In Keras strides=None means strides = pool_size "
-                                      "(windows that do not overlap), not 1.")],
+                                      "(windows that do not overlap), not 1."),
+                  Mistake(strides_swapped, "A strides pair is (rows, columns): its first "
+                                           "number is the step along the height.")],
         generic_hint="Pooling uses the conv formulas with the pool size as the window; "
                      "strides=None means strides = pool_size; the depth does not change.")

@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_lib import layers
+from course_lib.cases import pool_cases
 from course_lib.checks._core import Case, Mistake, run_check
 
 FIGURE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
@@ -34,6 +35,9 @@ def _pool_cases(seed):
                                      (3, 8, 9, 1, 3, 2), (2, 5, 5, 4, 1, None)]:
         cases.append(Case((rng.normal(size=(n, h, w, c)), pool, stride),
                           label=f"x {(n, h, w, c)}, pool_size {pool}, stride {stride}"))
+    for x, pool, stride in pool_cases(seed, count=6):
+        cases.append(Case((x, pool, stride),
+                          label=f"x {x.shape} {x.dtype}, pool_size {pool}, stride {stride}"))
     return cases
 
 
@@ -131,6 +135,12 @@ def max_pool2d_backward(function):
         rows, cols = (h - pool) // (stride or pool) + 1, (w - pool) // (stride or pool) + 1
         cases.append(Case((x, rng.normal(size=(n, rows, cols, c)), pool, stride),
                           label=f"x {(n, h, w, c)}, pool_size {pool}, stride {stride}"))
+    for x, pool, stride in pool_cases(505, count=6, ties=True):
+        n, h, w, c = x.shape
+        rows, cols = (h - pool) // (stride or pool) + 1, (w - pool) // (stride or pool) + 1
+        cases.append(Case((x, rng.normal(size=(n, rows, cols, c)), pool, stride),
+                          label=f"x {x.shape} {x.dtype} with tied maxima, pool_size {pool}, "
+                                f"stride {stride}"))
 
     def spread(dout, cache):
         x, pool_size, stride = cache
@@ -154,9 +164,25 @@ def max_pool2d_backward(function):
                                                    dx[:, rows, columns, :])
         return dx
 
+    def every_tied_max(dout, cache):
+        x, pool_size, stride = cache
+        dx = np.zeros_like(x, dtype=float)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                rows = slice(i * stride, i * stride + pool_size)
+                columns = slice(j * stride, j * stride + pool_size)
+                window = x[:, rows, columns, :]
+                mask = window == window.max(axis=(1, 2), keepdims=True)
+                dx[:, rows, columns, :] += mask * dout[:, i: i + 1, j: j + 1, :]
+        return dx
+
     return run_check(
         "max_pool2d_backward", with_cache(function), reference, cases,
         mistakes=[
+            Mistake(with_cache(every_tied_max),
+                    "When a window holds several equal maxima (a window of zeros after a ReLU), "
+                    "send its gradient to ONE of them, the first in row-major order, as Keras "
+                    "does: np.argmax of the window reshaped to (N, p * p, C)."),
             Mistake(with_cache(spread),
                     "Only the largest value of each window gets the gradient; the others did "
                     "not affect the output, so their gradient is 0."),

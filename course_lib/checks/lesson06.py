@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_lib import gradcheck, layers
+from course_lib.cases import conv_backward_cases
 from course_lib.checks._core import Case, Mistake, run_check
 
 
@@ -17,6 +18,10 @@ def _conv_cases():
         cases.append(Case((rng.normal(size=(n, h, w, c)), rng.normal(size=(f, f, c, k)),
                            rng.normal(size=k), rng.normal(size=(n, out_h, out_w, k)), s, p),
                           label=f"x {(n, h, w, c)}, w {(f, f, c, k)}, stride {s}, padding {p}"))
+    for x, w, b, dout, s, p in conv_backward_cases(602, count=6):
+        cases.append(Case((x, w, b, dout, s, p),
+                          label=f"x {x.shape} {x.dtype}, w {w.shape} (KH, KW, C, K), stride {s}, "
+                                f"padding {p}"))
     return cases
 
 

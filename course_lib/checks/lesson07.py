@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_lib import layers, regularization
+from course_lib.cases import dropout_cases
 from course_lib.checks._core import Case, Mistake, run_check
 
 
@@ -14,6 +15,9 @@ def _dropout_cases():
                                   ((6, 6), 0.8, True), ((5, 7), 0.3, False), ((10,), 0.0, True)]:
         cases.append(Case((rng.normal(size=shape), rate, training, int(rng.integers(1000))),
                           label=f"x {shape}, rate {rate}, training={training}"))
+    for x, rate, seed in dropout_cases(701, count=6):
+        cases.append(Case((x, rate, True, seed),
+                          label=f"x {x.shape} {x.dtype}, rate {rate}, training=True"))
     return cases
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_lib import layers
+from course_lib.cases import batchnorm_cases
 from course_lib.checks._core import Case, Mistake, run_check
 
 
@@ -23,6 +24,8 @@ def _forward_cases():
         cases.append(Case((rng.normal(size=shape) * scale + 1.0, rng.normal(size=channels),
                            rng.normal(size=channels), training),
                           label=f"x {shape}, training={training}"))
+    for x, gamma, beta in batchnorm_cases(801, count=4):
+        cases.append(Case((x, gamma, beta, True), label=f"x {x.shape}, spread {np.std(x):.2g}"))
     return cases
 
 
@@ -89,12 +92,16 @@ def batchnorm_forward(function):
                      "Inference: the same with the moving statistics.")
 
 
-def batchnorm_backward(function, forward):
-    """Check a learner's batchnorm_backward, run on caches from their own batchnorm_forward.
+def batchnorm_backward(function, forward=None):
+    """Check a learner's batchnorm_backward on caches (x_hat, gamma, inverse_std, training).
+
+    The caches come from the course_lib reference batchnorm_forward, in the format the
+    lesson documents, so this check (like the graded tests) grades the backward pass
+    alone.
 
     Inputs:
     - function: the learner's batchnorm_backward(dout, cache)
-    - forward: the learner's batchnorm_forward, which makes the caches (their own layout)
+    - forward: ignored (older notebooks pass their batchnorm_forward)
     """
     rng = np.random.default_rng(802)
     cases = []
@@ -112,6 +119,10 @@ def batchnorm_backward(function, forward):
             return tuple(backward_function(dout, cache))
         return run
 
+    for x, gamma, beta in batchnorm_cases(803, count=4):
+        cases.append(Case((x, gamma, beta, rng.normal(size=x.shape), True),
+                          label=f"x {x.shape}, spread {np.std(x):.2g}, training=True"))
+
     def no_mean_variance_paths(x, gamma, beta, dout, training):
         dx, dgamma, dbeta = through(layers.batchnorm_forward, layers.batchnorm_backward)(
             x, gamma, beta, dout, training)
@@ -120,7 +131,7 @@ def batchnorm_backward(function, forward):
         return dout * gamma / std, dgamma, dbeta
 
     return run_check(
-        "batchnorm_backward", through(forward, function),
+        "batchnorm_backward", through(layers.batchnorm_forward, function),
         through(layers.batchnorm_forward, layers.batchnorm_backward), cases,
         mistakes=[
             Mistake(no_mean_variance_paths,

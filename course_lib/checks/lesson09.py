@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_lib import losses, optim
+from course_lib.cases import optimizer_cases
 from course_lib.checks._core import Case, Mistake, run_check
 
 
@@ -16,19 +17,36 @@ def _gradient_sequences(seed):
                            learning_rate, momentum),
                           label=f"{steps} steps, w {shape}, learning_rate {learning_rate}, "
                                 f"momentum {momentum}"))
+    for index, (w, gradients, hyper) in enumerate(optimizer_cases(seed, count=6, steps=4)):
+        learning_rate, momentum = hyper.get("learning_rate", 0.01), (0.0, 0.9, 0.5)[index % 3]
+        cases.append(Case((w, gradients, learning_rate, momentum),
+                          label=f"4 steps, w {w.shape} {w.dtype}, |gradient| about "
+                                f"{np.abs(gradients[0]).mean():.0e}, learning_rate "
+                                f"{learning_rate}, momentum {momentum}"))
     return cases
 
 
 def _sgd_path(step):
-    """Weights after each step of `step`, feeding its velocity back."""
+    """Weights after each step of `step`, feeding its velocity back (NaN if w changed in place)."""
     def run(w, gradients, learning_rate, momentum):
         path, velocity = [], None
         for gradient in gradients:
-            w, velocity = step(w, gradient, learning_rate=learning_rate, momentum=momentum,
-                               velocity=velocity)
+            before = np.array(w, copy=True)
+            new, velocity = step(w, gradient, learning_rate=learning_rate, momentum=momentum,
+                                 velocity=velocity)
+            if not np.array_equal(w, before):
+                return np.full((len(gradients),) + np.shape(before), np.nan)
+            w = new
             path.append(np.array(w, dtype=float))
         return np.array(path)
     return run
+
+
+def _in_place(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
+    velocity = np.zeros_like(w) if velocity is None else velocity
+    velocity = momentum * velocity - learning_rate * dw
+    w += velocity
+    return w, velocity
 
 
 def _momentum_rule(sign_w=1.0, sign_v=1.0, sign_g=-1.0):
@@ -56,6 +74,9 @@ def sgd_step(function):
             Mistake(_sgd_path(_momentum_rule(sign_w=-1.0, sign_v=1.0, sign_g=-1.0)),
                     "With velocity = momentum * velocity - learning_rate * dw, the update is "
                     "w + velocity."),
+            Mistake(_sgd_path(_in_place),
+                    "Do not change w in place (w += ..., w -= ...): the caller still needs the "
+                    "old weights. Return a new array: w_new = w + velocity."),
             Mistake(_sgd_path(ignores_momentum),
                     "Use the momentum: velocity = momentum * velocity - learning_rate * dw; "
                     "w = w + velocity; return the new velocity."),
@@ -66,16 +87,16 @@ def sgd_step(function):
 
 def _adam_path(step):
     """Weights after each step of `step`, with one state dict."""
-    def run(w, gradients, learning_rate):
+    def run(w, gradients, hyper):
         path, state = [], {}
         for gradient in gradients:
-            w = step(w, gradient, state, learning_rate=learning_rate)
+            w = step(w, gradient, state, **hyper)
             path.append(np.array(w, dtype=float))
         return np.array(path)
     return run
 
 
-def _adam_variant(bias_correction=True, sqrt=True):
+def _adam_variant(bias_correction=True, sqrt=True, epsilon_inside=False):
     def step(w, dw, state, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         if not state:
             state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))
@@ -85,26 +106,58 @@ def _adam_variant(bias_correction=True, sqrt=True):
         m, v = state["m"], state["v"]
         if bias_correction:
             m, v = m / (1 - beta_1 ** state["t"]), v / (1 - beta_2 ** state["t"])
+        if epsilon_inside:
+            return w - learning_rate * m / np.sqrt(v + epsilon)
         return w - learning_rate * m / ((np.sqrt(v) if sqrt else v) + epsilon)
     return step
 
 
+def _adam_both_forms(w, gradients, hyper):
+    """Keras' path, the paper's path and the start: both forms are accepted."""
+    return (_adam_path(optim.adam_step)(w, gradients, hyper),
+            _adam_path(_adam_variant())(w, gradients, hyper), np.array(w))
+
+
+def _same_adam_path(got, expected):
+    """Each step within 4 ulps of w plus 0.1% of the step, of Keras' form or the paper's."""
+    if not isinstance(expected, tuple):  # comparing two wrong answers with each other
+        return np.shape(got) == np.shape(expected) and np.allclose(got, expected, rtol=1e-6)
+    keras_path, paper_path, start = expected
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if got.shape != keras_path.shape:
+        return False
+    ulp = 4 * np.finfo(start.dtype).eps
+    start = start.astype(float)
+    for path in (keras_path, paper_path):
+        previous = np.concatenate([start[None], path[:-1]])
+        tolerance = ulp * np.abs(previous) + 1e-3 * np.abs(path - previous) + 1e-300
+        if np.all(np.abs((got - previous) - (path - previous)) <= tolerance * 4):
+            return True
+    return False
+
+
 def adam_step(function):
-    """Check a learner's adam_step(w, dw, state, learning_rate, ...) -> w over several steps."""
-    cases = [Case(case.args[:3], label=case.label.rsplit(', momentum', 1)[0])
-             for case in _gradient_sequences(902)[1:]]
-    cases.insert(0, Case((np.array([1.0, -1.0]), [np.array([0.5, -3.0])], 0.001),
-                         label="one step from [1, -1]: each weight moves by about learning_rate"))
+    """Check a learner's adam_step(w, dw, state, ...) -> w over several steps (Keras' or the paper's form)."""
+    cases = [Case((np.array([1.0, -1.0]), [np.array([0.5, -3.0])], {"learning_rate": 0.001}),
+                  label="one step from [1, -1]: each weight moves by about learning_rate")]
+    for w, gradients, hyper in optimizer_cases(902, count=6, steps=4):
+        cases.append(Case((w, gradients, hyper),
+                          label=f"4 steps, w {w.shape} {w.dtype}, |gradient| about "
+                                f"{np.abs(gradients[0]).mean():.0e}, hyper-parameters {hyper}"))
     return run_check(
-        "adam_step", _adam_path(function), _adam_path(optim.adam_step), cases,
-        compare=lambda got, expected: np.shape(got) == np.shape(expected)
-        and np.allclose(got, expected, rtol=1e-4, atol=1e-6),
+        "adam_step", _adam_path(function), _adam_both_forms, cases, compare=_same_adam_path,
         mistakes=[
             Mistake(_adam_path(_adam_variant(bias_correction=False)),
                     "Divide m by (1 - beta_1^t) and v by (1 - beta_2^t) (bias correction): "
                     "both start at 0 and are too small in the first steps."),
             Mistake(_adam_path(_adam_variant(sqrt=False)),
                     "Divide by the square root of v (plus epsilon), not by v."),
+            Mistake(_adam_path(_adam_variant(epsilon_inside=True)),
+                    "epsilon is added after the square root: sqrt(v_hat) + epsilon, not "
+                    "sqrt(v_hat + epsilon). It matters when gradients are tiny."),
         ],
         generic_hint="t += 1; m = beta_1 m + (1 - beta_1) g; v = beta_2 v + (1 - beta_2) g^2; "
                      "w -= learning_rate * m_hat / (sqrt(v_hat) + epsilon) with "

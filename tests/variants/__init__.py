@@ -79,3 +79,33 @@ def combine(*variants):
         replace.update(variant.replace)
         must_lose += [test for test in variant.must_lose if test not in must_lose]
     return Variant("__".join(variant.name for variant in variants), replace, must_lose)
+
+
+BUILTIN_NAMES = ("type", "max", "sum", "all", "len", "input", "id", "str")
+
+
+def shadow_builtins(source, names=BUILTIN_NAMES):
+    """A solution cell's source followed by ordinary globals named like builtins.
+
+    Students write `type = "relu"` or `sum = 0` at the top level of a cell; the
+    graded tests must neither break on such globals nor count them as tampering.
+    """
+    values = {"type": '"relu"', "max": "3", "sum": "0", "all": "[1, 2, 3]", "len": "10",
+              "input": "np.zeros(3)", "id": "7", "str": '"hello"', "min": "-1", "abs": "2.5",
+              "any": "None", "round": "4"}
+    lines = [f"{name} = {values[name]}" for name in names]
+    return source.rstrip("\n") + "\n\n# ordinary globals that happen to be named like builtins\n" + \
+        "\n".join(lines) + "\n"
+
+
+def solution_source(lesson, grade_id):
+    """The source of a solution cell of a lesson's instructor notebook."""
+    from autograder.course import SOLUTIONS, notebook_name
+
+    notebook = json.loads((SOLUTIONS / lesson / notebook_name(lesson)).read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
+            lines = "".join(cell["source"]).split("\n")
+            return "\n".join(line for line in lines
+                             if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    raise KeyError(f"{lesson}: no cell {grade_id}")

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 01 (dense layers, activations)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins
 
 DENSE = "def dense_forward(x, w, b):\n    {body}\n"
 RELU = "def relu_forward(x):\n    {body}\n"
@@ -46,7 +46,7 @@ VARIANTS = [
             "        for j in range(w.shape[1]):\n"
             "            out[n, j] = sum(x[n, i] * w[i, j] for i in range(x.shape[1])) + b[j]\n"
             "    return out, (x, w, b)")),
-        "relu_forward": RELU.format(body="return x * (x > 0), x"),
+        "relu_forward": shadow_builtins(RELU.format(body="return x * (x > 0), x"), ('type', 'all', 'input', 'id', 'str')),
         "softmax": SOFTMAX.format(body=(
             "z = x - np.max(x, axis=1, keepdims=True)\n"
             "    return np.exp(z - np.log(np.sum(np.exp(z), axis=1, keepdims=True)))")),

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 02 (convolution by hand)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins
 
 CONV1D = "def conv1d(x, w, mode=\"full\"):\n{body}\n"
 CORR = "def correlate2d_single(image, kernel):\n{body}\n"
@@ -132,9 +132,9 @@ full = windows @ w[::-1]
 start = {"full": 0, "valid": f - 1, "same": (f - 1) // 2}[mode]
 length = {"full": len(full), "valid": len(x) - f + 1, "same": len(x)}[mode]
 return full[start:start + length]"""),
-        "correlate2d_single": CORR.format(body=indent("""
+        "correlate2d_single": shadow_builtins(CORR.format(body=indent("""
 windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)
-return np.einsum("rcij,ij->rc", windows, kernel)""")),
+return np.einsum("rcij,ij->rc", windows, kernel)""")), ('type', 'all', 'id', 'str')),
         **conv2d("""
 kernel_h, kernel_w, _, filters = w.shape
 pads = []

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 03 (stride, padding and output shapes)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins, solution_source
 
 SIZE = "def conv_output_size(n, f, stride=1, padding=\"valid\"):\n{body}\n"
 SHAPE = ("def conv_output_shape(input_shape, filters, kernel_size, strides=1, "
@@ -31,6 +31,24 @@ stride_h, stride_w = (strides, strides) if isinstance(strides, int) else strides
 return (conv_output_size(height, pool_h, stride_h, padding),
         conv_output_size(width, pool_w, stride_w, padding), channels)"""))
 
+POOL_STRIDES_SWAPPED = POOL.format(body=indent("""
+height, width, channels = input_shape
+if strides is None:
+    strides = pool_size
+pool_h, pool_w = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+stride_w, stride_h = (strides, strides) if isinstance(strides, int) else strides
+return (conv_output_size(height, pool_h, stride_h, padding),
+        conv_output_size(width, pool_w, stride_w, padding), channels)"""))
+
+POOL_STRIDES_FIRST_ONLY = POOL.format(body=indent("""
+height, width, channels = input_shape
+if strides is None:
+    strides = pool_size
+pool_h, pool_w = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+stride = strides if isinstance(strides, int) else strides[0]
+return (conv_output_size(height, pool_h, stride, padding),
+        conv_output_size(width, pool_w, stride, padding), channels)"""))
+
 VARIANTS = [
     # misconceptions
     Variant("size_missing_plus_one",
@@ -60,6 +78,11 @@ return (conv_output_size(height, f, s, padding), conv_output_size(width, f, s, p
             ["test_conv_output_shape"]),
     Variant("pool_stride_defaults_to_one", {"pool_output_shape": POOL_STRIDE_ONE},
             ["test_pool_output_shape"]),
+    # right only on the int or None strides the old tests used
+    Variant("pool_strides_pair_swapped", {"pool_output_shape": POOL_STRIDES_SWAPPED},
+            ["test_pool_output_shape"]),
+    Variant("pool_strides_pair_first_only", {"pool_output_shape": POOL_STRIDES_FIRST_ONLY},
+            ["test_pool_output_shape"]),
     # other correct answers: count the window positions, integer-only ceilings
     Variant("alternative_counting", {
         "conv_output_size": SIZE.format(body=indent("""
@@ -86,4 +109,8 @@ for n, f, s in zip(input_shape[:2], pool, stride):
     out.append((n - f) // s + 1 if padding == "valid" else (n + s - 1) // s)
 return (out[0], out[1], input_shape[2])""")),
     }),
+    # the solution with ordinary globals named like builtins (type, max, sum, ...)
+    Variant("alternative_builtin_names", {
+        "conv_output_size": shadow_builtins(solution_source("03_stride_padding_shapes",
+                                                            "conv_output_size"))}),
 ]

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 04 (counting parameters)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins, solution_source
 
 CONV = "def conv_params(filters, kernel_size, d_in):\n    {body}\n"
 
@@ -103,4 +103,8 @@ VARIANTS = [
         "            params = shape[-1] * 4\n"
         "        rows.append([name, shape, params])\n"
         "    return rows\n")}),
+    # the solution with ordinary globals named like builtins (those the notebook does not call)
+    Variant("alternative_builtin_names", {
+        "conv_params": shadow_builtins(solution_source("04_counting_parameters", "conv_params"),
+                                       ("type", "max", "all", "len", "id", "str"))}),
 ]

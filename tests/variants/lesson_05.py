@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 05 (pooling)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins, solution_source
 
 # A correct loop over output positions; {stride_default} and {reduce} are spliced in.
 POOL = '''def {name}(x, pool_size=2, stride=None, padding="valid"):
@@ -113,6 +113,19 @@ VARIANTS = [
               "            dx[:, rows, columns, :] = np.where(mask, dout[:, i: i + 1, j: j + 1, :],"
               " dx[:, rows, columns, :])"))},
             ["test_max_pool2d_backward"]),
+    # right only on the tie-free inputs the old tests used: every tied max gets the gradient
+    # (the lesson's own solution until issue 11), or the last one does
+    Variant("backward_feeds_every_tied_max", {"max_pool2d_backward": BACKWARD.format(
+        body=("mask = window == window.max(axis=(1, 2), keepdims=True)\n"
+              "            dx[:, rows, columns, :] += mask * dout[:, i: i + 1, j: j + 1, :]"))},
+            ["test_max_pool2d_backward"]),
+    Variant("backward_last_tied_max", {"max_pool2d_backward": BACKWARD.format(
+        body=("flat = window.reshape(window.shape[0], -1, window.shape[3])[:, ::-1]\n"
+              "            last = flat.shape[1] - 1 - flat.argmax(axis=1)\n"
+              "            mask = np.arange(flat.shape[1])[None, :, None] == last[:, None, :]\n"
+              "            dx[:, rows, columns, :] += (mask.reshape(window.shape)\n"
+              "                                        * dout[:, i: i + 1, j: j + 1, :])"))},
+            ["test_max_pool2d_backward"]),
     # other correct answers: vectorized forwards, a per-element loop backward, a sum for GAP
     Variant("alternative_vectorized_and_loops", {
         "max_pool2d_forward": MAX_VECTORIZED,
@@ -120,5 +133,10 @@ VARIANTS = [
         "global_avg_pool2d_forward": GAP.format(
             body="np.sum(x, axis=(1, 2)) / (np.shape(x)[1] * np.shape(x)[2])"),
         "max_pool2d_backward": BACKWARD_LOOPS,
+    }),
+    # the solution with ordinary globals named like builtins (those the notebook does not call)
+    Variant("alternative_builtin_names", {
+        "max_pool2d_forward": shadow_builtins(
+            solution_source("05_pooling", "max_pool2d_forward"), ("type", "sum", "len", "id", "str")),
     }),
 ]

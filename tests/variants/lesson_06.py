@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 06 (convolution backward, gradient checking)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins, solution_source
 
 DB, DW, DX = "test_conv2d_backward_db", "test_conv2d_backward_dw", "test_conv2d_backward_dx"
 
@@ -109,6 +109,13 @@ VARIANTS = [
     Variant("dx_filters_summed_separately",
             backward(dx_add="dout.sum(axis=-1, keepdims=True) * w[i, j].sum(axis=-1)"), [DX]),
     Variant("dx_not_cropped", backward(dx_crop="dx_padded"), [DX]),
+    # right only on the square kernels the old tests used (rectangular ones raise IndexError)
+    Variant("kernel_read_as_kw_kh", {"conv2d_backward": BACKWARD.format(**RIGHT).replace(
+        "kernel_h, kernel_w, _, _ = w.shape", "kernel_w, kernel_h, _, _ = w.shape")},
+            [DB, DW, DX]),
+    Variant("kernel_assumed_square", {"conv2d_backward": BACKWARD.format(**RIGHT).replace(
+        "kernel_h, kernel_w, _, _ = w.shape", "kernel_h = kernel_w = w.shape[0]")},
+            [DB, DW, DX]),
     Variant("backward_uses_reference", {"conv2d_backward": (
         "def conv2d_backward(dout, cache):\n"
         "    from course_lib import layers\n"
@@ -161,4 +168,9 @@ VARIANTS = [
                  "for p, q in zip(a.ravel(), b.ravel())))"),
     }),
     Variant("alternative_im2col", {"conv2d_backward": IM2COL}),
+    # the solution with ordinary globals named like builtins (those the notebook does not call)
+    Variant("alternative_builtin_names", {
+        "conv2d_backward": shadow_builtins(solution_source("06_backprop_gradcheck", "conv2d_backward"),
+                                           ("type", "all", "len", "input", "id", "str")),
+    }),
 ]

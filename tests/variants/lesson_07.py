@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 07 (dropout, L2)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins, solution_source
 
 FORWARD = "def dropout_forward(x, rate, training, rng):\n    {body}\n"
 BACKWARD = "def dropout_backward(dout, cache):\n    {body}\n"
@@ -53,7 +53,7 @@ VARIANTS = [
             "    return x.copy(), (np.ones(x.shape, dtype=bool), 1.0)")),
         "dropout_backward": BACKWARD.format(body=(
             "keep, scale = cache\n"
-            "    return np.where(keep, dout * scale, 0.0)")),
+            "    return dout if keep is None else np.where(keep, dout * scale, 0.0)")),
         "l2_penalty": PENALTY.format(body=(
             "total = 0.0\n"
             "    for value in np.ravel(w):\n"
@@ -61,12 +61,19 @@ VARIANTS = [
             "    return l2 / 2 * total")),
         "l2_grad": GRAD.format(body="return np.multiply(w, l2)"),
     }),
-    Variant("alternative_own_cache_format", {
+    Variant("alternative_vdot_builtin_names", {
+        "dropout_forward": shadow_builtins(solution_source("07_overfitting_regularization",
+                                                           "dropout_forward"),
+                                           ("type", "sum", "all", "input", "id", "str")),
+        "l2_penalty": PENALTY.format(body="return 0.5 * l2 * float(np.vdot(w, w))"),
+    }),
+    # a backward that reads only its own forward's cache, not the documented (mask, scale):
+    # the forward keeps its points, the backward loses them (graded alone, with (mask, scale))
+    Variant("dropout_own_cache_format", {
         "dropout_forward": FORWARD.format(body=(
             "scaled_mask = (rng.random(x.shape) >= rate) / (1 - rate) if training "
             "else np.ones_like(x)\n"
             "    return x * scaled_mask, scaled_mask")),
         "dropout_backward": BACKWARD.format(body="return dout * cache"),
-        "l2_penalty": PENALTY.format(body="return 0.5 * l2 * float(np.vdot(w, w))"),
-    }),
+    }, ["test_dropout_backward"]),
 ]

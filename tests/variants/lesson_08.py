@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 08 (batch normalization)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, shadow_builtins, solution_source
 
 TRAINING, MOVING = "test_batchnorm_forward_training", "test_batchnorm_moving_statistics"
 INFERENCE = "test_batchnorm_forward_inference"
@@ -40,7 +40,7 @@ BACKWARD_NO_PATHS = '''def batchnorm_backward(dout, cache):
     return dout * gamma * inverse_std, (dout * x_hat).sum(axis=axes), dout.sum(axis=axes)
 '''
 
-# The step-by-step graph, with its own cache (x, mean, variance, ...), keys reassigned.
+# The step-by-step graph, recovering x - mean and std from the documented cache.
 STEP_FORWARD = '''def batchnorm_forward(x, gamma, beta, state, training, momentum=0.99, epsilon=1e-3):
     axes = tuple(range(x.ndim - 1))
     if training:
@@ -56,15 +56,17 @@ STEP_FORWARD = '''def batchnorm_forward(x, gamma, beta, state, training, momentu
         centered = x - mean
     std = np.sqrt(variance + epsilon)
     x_hat = centered / std
-    return gamma * x_hat + beta, {"centered": centered, "std": std, "x_hat": x_hat,
-                                  "gamma": gamma, "training": training, "axes": axes}
+    return gamma * x_hat + beta, (x_hat, gamma, 1 / std, training)
 '''
 STEP_BACKWARD = '''def batchnorm_backward(dout, cache):
-    axes, centered, std = cache["axes"], cache["centered"], cache["std"]
+    x_hat, gamma, inverse_std, training = cache
+    axes = tuple(range(dout.ndim - 1))
+    std = 1 / inverse_std
+    centered = x_hat * std
     dbeta = dout.sum(axis=axes)
-    dgamma = (dout * cache["x_hat"]).sum(axis=axes)
-    dx_hat = dout * cache["gamma"]
-    if not cache["training"]:
+    dgamma = (dout * x_hat).sum(axis=axes)
+    dx_hat = dout * gamma
+    if not training:
         return dx_hat / std, dgamma, dbeta
     m = dout.size / dout.shape[-1]
     dcentered = dx_hat / std
@@ -86,7 +88,7 @@ VARIANTS = [
         "        state['moving_variance'] *= 1 - momentum\n"
         "        state['moving_variance'] += momentum * variance")), [MOVING]),
     Variant("epsilon_outside_root",
-            forward(inverse_std="1.0 / (np.sqrt(variance) + epsilon)"), [TRAINING]),
+            forward(inverse_std="1.0 / (np.sqrt(variance) + epsilon)"), [TRAINING, INFERENCE]),
     Variant("unbiased_variance",
             forward(stats="mean, variance = x.mean(axis=axes), x.var(axis=axes, ddof=1)"),
             [TRAINING, MOVING]),
@@ -104,8 +106,14 @@ VARIANTS = [
             [DX]),
     Variant("backward_dgamma_without_x_hat", {"batchnorm_backward": BACKWARD_NO_PATHS.replace(
         "return dout * gamma * inverse_std, (dout * x_hat).sum(axis=axes)",
-        "return dout * gamma * inverse_std, dout.sum(axis=axes)")}, [PARAMS]),
+        "return dout * gamma * inverse_std, dout.sum(axis=axes)")}, [PARAMS, DX]),
+    # statistics over the batch axis only: right only on the (N, D) inputs
+    Variant("statistics_over_batch_axis_only",
+            forward(stats="mean, variance = x.mean(axis=0), x.var(axis=0)"), [TRAINING, MOVING]),
     # other correct answers
     Variant("alternative_step_by_step",
             {"batchnorm_forward": STEP_FORWARD, "batchnorm_backward": STEP_BACKWARD}),
+    Variant("alternative_builtin_names", {
+        "batchnorm_forward": shadow_builtins(solution_source("08_batch_normalization",
+                                                             "batchnorm_forward"))}),
 ]

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 09 (SGD, Adam, softmax cross-entropy)."""
 
-from tests.variants import Variant
+from tests.variants import Variant, combine, shadow_builtins, solution_source
 
 SGD = ("def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):\n"
        "    if velocity is None:\n        velocity = np.zeros_like(w)\n    {body}\n")
@@ -21,6 +21,33 @@ ADAM_TEXTBOOK = (
     "    m_hat = state['m'] / (1 - beta_1 ** state['t'])\n"
     "    v_hat = state['v'] / (1 - beta_2 ** state['t'])\n"
     "    return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)")
+ADAM_EPSILON_INSIDE_ROOT = (
+    "state.setdefault('t', 0)\n    state.setdefault('m', 0 * w)\n    state.setdefault('v', 0 * w)\n"
+    "    state['t'] += 1\n"
+    "    state['m'] = beta_1 * state['m'] + (1 - beta_1) * dw\n"
+    "    state['v'] = beta_2 * state['v'] + (1 - beta_2) * dw * dw\n"
+    "    m_hat = state['m'] / (1 - beta_1 ** state['t'])\n"
+    "    v_hat = state['v'] / (1 - beta_2 ** state['t'])\n"
+    "    return w - learning_rate * m_hat / np.sqrt(v_hat + epsilon)")
+ADAM_KERAS_EPSILON_INSIDE_ROOT = (
+    "if not state:\n        state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))\n"
+    "    state['t'] += 1\n    t = state['t']\n"
+    "    state['m'] = beta_1 * state['m'] + (1 - beta_1) * dw\n"
+    "    state['v'] = beta_2 * state['v'] + (1 - beta_2) * dw ** 2\n"
+    "    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)\n"
+    "    return w - alpha * state['m'] / np.sqrt(state['v'] + epsilon)")
+ADAM_FLOAT32_LOOP = (  # element by element, Python floats, the weights' own dtype
+    "if 'm' not in state:\n"
+    "        state.update(t=0, m=[0.0] * w.size, v=[0.0] * w.size)\n"
+    "    state['t'] += 1\n    t = state['t']\n"
+    "    new = np.array(w, copy=True).ravel()\n    grad = np.ravel(dw)\n"
+    "    for i in range(w.size):\n"
+    "        state['m'][i] = beta_1 * state['m'][i] + (1 - beta_1) * float(grad[i])\n"
+    "        state['v'][i] = beta_2 * state['v'][i] + (1 - beta_2) * float(grad[i]) ** 2\n"
+    "        m_hat = state['m'][i] / (1 - beta_1 ** t)\n"
+    "        v_hat = state['v'][i] / (1 - beta_2 ** t)\n"
+    "        new[i] = new[i] - learning_rate * m_hat / (v_hat ** 0.5 + epsilon)\n"
+    "    return new.reshape(np.shape(w))")
 CE_OVERFLOW = (
     "n = len(labels)\n    e = np.exp(logits)\n    p = e / e.sum(axis=1, keepdims=True)\n"
     "    loss = -np.mean(np.log(p[np.arange(n), labels]))\n"
@@ -48,6 +75,19 @@ VARIANTS = [
             {"sgd_step": SGD.format(body="velocity = learning_rate * dw - momentum * velocity\n"
                                          "    return w - velocity, velocity")},
             ["test_sgd_step"]),
+    Variant("sgd_updates_w_in_place",
+            {"sgd_step": SGD.format(body="velocity = momentum * velocity - learning_rate * dw\n"
+                                         "    w += velocity\n    return w, velocity")},
+            ["test_sgd_step"]),
+    # epsilon inside the square root: right only on the |g| >= 0.1 the old test used
+    combine(Variant("adam_epsilon_inside_root", {"adam_step": ADAM.format(body=ADAM_EPSILON_INSIDE_ROOT)},
+                    ["test_adam_step"]),
+            Variant("sgd_in_place_subtract",
+                    {"sgd_step": SGD.format(body="velocity = momentum * velocity - learning_rate * dw\n"
+                                                 "    w -= -velocity\n    return w, velocity")},
+                    ["test_sgd_step"])),
+    Variant("adam_keras_epsilon_inside_root",
+            {"adam_step": ADAM.format(body=ADAM_KERAS_EPSILON_INSIDE_ROOT)}, ["test_adam_step"]),
     Variant("adam_without_bias_correction", {"adam_step": ADAM.format(body=ADAM_NO_CORRECTION)},
             ["test_adam_step"]),
     Variant("cross_entropy_overflows",
@@ -78,5 +118,10 @@ VARIANTS = [
             "    training_loop.SGD(learning_rate=0.05, momentum=0.9, step=sgd_step),\n"
             "    num_epochs=8, batch_size=32, validation_data=(x_val, y_val),\n"
             "    loss=softmax_cross_entropy, rng=capstone_rng, progress=False)\n"),
+    }),
+    # the paper's Adam element by element in Python floats; globals named like builtins
+    Variant("alternative_paper_adam_loop_builtin_names", {
+        "adam_step": ADAM.format(body=ADAM_FLOAT32_LOOP),
+        "sgd_step": shadow_builtins(solution_source("09_sgd_optimizers", "sgd_step")),
     }),
 ]

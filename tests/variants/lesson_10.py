@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 10 (Keras: from MLP to CNN)."""
 
-from tests.variants import Variant, combine
+from tests.variants import Variant, shadow_builtins, combine
 
 MLP = "def build_mnist_mlp():\n    return keras.Sequential([\n        keras.Input(shape=(28, 28)),\n{body}    ])\n"
 CNN_HEAD = ("def build_cifar10_cnn():\n    return keras.Sequential([\n"
@@ -53,12 +53,12 @@ SEPARATE = [
             ["test_compile_and_train"]),
     # other correct answers: the functional API, and string shortcuts for compile
     Variant("alternative_functional", {
-        "build_mnist_mlp": (
+        "build_mnist_mlp": shadow_builtins((
             "def build_mnist_mlp():\n    inputs = keras.Input(shape=(28, 28))\n"
             "    x = layers.Flatten()(layers.Rescaling(1.0 / 255)(inputs))\n"
             "    for _ in range(2):\n"
             "        x = layers.Dropout(0.45)(layers.Dense(256, activation='relu')(x))\n"
-            "    return keras.Model(inputs, layers.Dense(10, activation='softmax')(x))\n"),
+            "    return keras.Model(inputs, layers.Dense(10, activation='softmax')(x))\n"), ('type', 'max', 'sum', 'all', 'len', 'input', 'id', 'str')),
         "build_cifar10_cnn": (
             "def build_cifar10_cnn():\n    inputs = keras.Input(shape=(32, 32, 3))\n"
             "    x = layers.Rescaling(1.0 / 255)(inputs)\n"

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 11 (transfer learning)."""
 
-from tests.variants import Variant, combine
+from tests.variants import Variant, shadow_builtins, combine
 
 COUNT = "def count_trainable_params(model):\n    {body}\n"
 FROZEN = "def build_frozen_classifier(base, num_classes):\n    {body}\n"
@@ -34,14 +34,14 @@ SEPARATE = [
             {"transfer_quiz": QUIZ.format(a="B", b="A", c="C", d="D")}, ["test_transfer_quiz"]),
     # other correct answers
     Variant("alternative_sequential_and_loops", {
-        "count_trainable_params": COUNT.format(body=(
+        "count_trainable_params": shadow_builtins(COUNT.format(body=(
             "trainable = non_trainable = 0\n"
             "    for layer in model.layers:\n"
             "        for weight in layer.trainable_weights:\n"
             "            trainable += weight.numpy().size\n"
             "        for weight in layer.non_trainable_weights:\n"
             "            non_trainable += weight.numpy().size\n"
-            "    return trainable, non_trainable")),
+            "    return trainable, non_trainable")), ('type', 'max', 'all', 'len', 'input', 'id', 'str')),
         "build_frozen_classifier": FROZEN.format(body=(
             "base.trainable = False\n"
             "    return keras.Sequential([base, layers.Flatten(),\n"
