@@ -11,13 +11,16 @@ cell's nbgrader role in its header line:
     # %% [tests] id=test_dense points=2  a locked, graded test cell
     # %% [locked] id=setup               a locked, ungraded code cell
     # %% [markdown solution] id=answer   a written answer, graded by hand
+    # %% cell=cell-012 tags=raises-exception   an ordinary cell, its id and tags
 
 Usage:
     python tools/nbsource.py to-notebook lesson.py solutions/01_x/01_x.ipynb
     python tools/nbsource.py to-text solutions/01_x/01_x.ipynb lesson.py
 
-Cell ids are the grade_id for nbgrader cells and "cell-NNN" otherwise, so the
-same text always gives byte-for-byte the same notebook.
+Cell ids are the grade_id for nbgrader cells; other cells carry theirs in the
+header (`cell=cell-007`), and a cell written without one gets an id made from its
+text. Tags travel too (`tags=raises-exception`). So a round trip gives back the
+notebook byte for byte, and adding a cell changes only that cell.
 """
 
 import json
@@ -56,15 +59,18 @@ def text_to_notebook(text):
     if current is not None:
         cells.append(current)
 
-    notebook_cells = []
+    notebook_cells, used = [], set()
     for index, cell in enumerate(cells):
         body = "\n".join(cell["lines"]).strip("\n")
         kind, attrs = cell["kind"], cell["attrs"]
         is_markdown = kind.startswith("markdown")
         if is_markdown:
             body = "\n".join(re.sub(r"^# ?", "", line) for line in body.split("\n"))
-        cell_id = attrs.get("id", f"cell-{index:03d}")
+        cell_id = attrs.get("id") or attrs.get("cell") or _new_id(body, used)
+        used.add(cell_id)
         entry = {"cell_type": "markdown" if is_markdown else "code", "id": cell_id, "metadata": {}}
+        if attrs.get("tags"):
+            entry["metadata"]["tags"] = attrs["tags"].split(",")
         role = ROLES.get(kind)
         if role is not None:
             meta = dict(role, grade_id=attrs["id"], schema_version=3, task=False)
@@ -89,6 +95,18 @@ def text_to_notebook(text):
     }
 
 
+def _new_id(body, used):
+    """A stable id for a cell written without one: from its text, unique in the notebook."""
+    import hashlib
+
+    base = "cell-" + hashlib.sha1(body.encode("utf-8")).hexdigest()[:8]
+    cell_id, number = base, 1
+    while cell_id in used:
+        number += 1
+        cell_id = f"{base}-{number}"
+    return cell_id
+
+
 def notebook_to_text(notebook):
     """Render a notebook dict as percent-format text (inverse of text_to_notebook)."""
     chunks = []
@@ -105,6 +123,11 @@ def notebook_to_text(notebook):
             attrs = f" id={meta['grade_id']}"
             if meta.get("grade"):
                 attrs += f" points={meta.get('points', 1)}"
+        elif cell.get("id"):
+            attrs = f" cell={cell['id']}"
+        tags = cell.get("metadata", {}).get("tags")
+        if tags:
+            attrs += " tags=" + ",".join(tags)
         header = "# %%" + (f" [{kind}]" if kind else "") + attrs
         if cell["cell_type"] == "markdown":
             source = "\n".join(("# " + line).rstrip() for line in source.split("\n"))
