@@ -96,9 +96,11 @@ class _Session:
                   for key, item in request.get("kwargs", [])}
         positions = list(range(len(args))) + list(kwargs)
         values = args + list(kwargs.values())
-        with warnings.catch_warnings(record=True) as caught, _references_disabled(
-                request.get("disabled", [])), _upstream_replaced(function,
-                                                                 request.get("replaced", {})):
+        # Upstream references first: their working copies are made before the originals
+        # are disabled.
+        with warnings.catch_warnings(record=True) as caught, _upstream_replaced(
+                function, request.get("replaced", {})), _references_disabled(
+                request.get("disabled", [])):
             warnings.simplefilter("always")
             result = function(*args, **kwargs)
         writeback = [[position, _state(value, self.make_ref)]
@@ -131,8 +133,12 @@ def _resolve(name):
 
 def _upstream_replaced(function, replaced):
     """The course's references in place of the named helpers the learner's function calls."""
+    import contextlib
+
     from course_lib.testing import upstream_replaced, working_copy
 
+    if not replaced:
+        return contextlib.nullcontext()
     return upstream_replaced(function, **{str(name): working_copy(_resolve(reference))
                                           for name, reference in dict(replaced).items()})
 
