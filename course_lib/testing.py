@@ -74,9 +74,21 @@ def reference_disabled(*functions):
 
 
 def _copies_of(code, original):
-    """Other function objects over the same code, such as types.FunctionType(f.__code__, ...)."""
-    return [item for item in gc.get_referrers(code)
-            if isinstance(item, types.FunctionType) and item is not original]
+    """Other function objects over the same code, such as types.FunctionType(f.__code__, ...).
+
+    A search of the whole heap (about 25 ms): copies_cache, when set to a dict (the
+    grader's kernel side does, for one test cell), remembers each answer.
+    """
+    if copies_cache is not None and id(code) in copies_cache:
+        return [copy for copy in copies_cache[id(code)] if copy is not original]
+    found = [item for item in gc.get_referrers(code)
+             if isinstance(item, types.FunctionType) and item is not original]
+    if copies_cache is not None:
+        copies_cache[id(code)] = found
+    return found
+
+
+copies_cache = None
 
 
 def local_model(model):

@@ -163,6 +163,9 @@ def serve(path):
     except NameError:
         namespace = sys.modules["__main__"].__dict__
     session = _Session(namespace)
+    import course_lib.testing
+
+    course_lib.testing.copies_cache = {}  # copies of the references: searched once per test
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.connect(path)
     try:
@@ -181,4 +184,5 @@ def serve(path):
             except (wire.WireError, TypeError, ValueError) as error:
                 wire.send_frame(connection, _error_reply(error))
     finally:
+        course_lib.testing.copies_cache = None
         connection.close()
