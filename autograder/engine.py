@@ -22,7 +22,8 @@ from pathlib import Path
 from autograder.checker import trusted_prelude
 from autograder.course import notebook_name, read_scores
 from autograder.feedback import write_feedback
-from autograder.sandbox import Sandbox, sweep_stale_cgroups
+from autograder.limits import sweep_stale_cgroups
+from autograder.sandbox import Sandbox
 from autograder.submissions import (SubmissionError, load_notebook, release_grade_ids,
                                     untrack_foreign_cells)
 from autograder.template import release_notebook

@@ -29,7 +29,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Integer, Unicode
 
-from autograder.checker import Channel, run_test_cell
+from autograder.checker import run_test_cell
+from autograder.remote import Channel
 from autograder.preprocessors import is_graded_test
 from autograder.sandbox import INSIDE_PACKAGE
 

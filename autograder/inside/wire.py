@@ -22,7 +22,7 @@ import struct
 
 import numpy as np
 
-MAX_FRAME_BYTES = 512 * 2**20
+MAX_FRAME_BYTES = 128 * 2**20
 MAX_DEPTH = 32
 HEADER = struct.Struct("!Q")
 
