@@ -15,15 +15,15 @@ import shutil
 import pytest
 
 from autograder.course import LESSONS, SOLUTIONS, autograde, lesson_ids, make_course, notebook_name
+from course_lib import manifest
 from tests.variants import build_notebook, variants_for
 
 ALL_LESSONS = lesson_ids()
-KERAS_LESSONS = ("10", "11")
 
 
 def chunk_size(lesson):
     """Variants graded per nbgrader run: small chunks keep both xdist workers busy."""
-    return 1 if lesson[:2] in KERAS_LESSONS else 3
+    return manifest.lesson(lesson).variants_per_run
 
 
 VARIANT_CHUNKS = [(lesson, start) for lesson in ALL_LESSONS
