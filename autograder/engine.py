@@ -24,8 +24,8 @@ from autograder.course import notebook_name, read_scores
 from autograder.feedback import write_feedback
 from autograder.limits import sweep_stale_cgroups
 from autograder.sandbox import Sandbox
-from autograder.submissions import (SubmissionError, load_notebook, release_grade_ids,
-                                    untrack_foreign_cells)
+from autograder.notebooks import load_notebook, release_grade_ids, untrack_foreign_cells
+from autograder.submissions import SubmissionError
 from autograder.template import release_notebook
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.submissions import (SubmissionError, classify, collect, load_notebook, unpack,
-                                    untrack_foreign_cells)
+from autograder.notebooks import load_notebook, untrack_foreign_cells
+from autograder.submissions import SubmissionError, classify, collect, unpack
 
 LESSONS = ["00_setup", "01_dense_layers"]
 
