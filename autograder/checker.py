@@ -80,6 +80,7 @@ def run_test_cell(source, channel, name="test", prelude=""):
     """
     import course_lib.testing
 
+    swapping = course_lib.testing.swap_in_this_process
     course_lib.testing.swap_in_this_process = False  # the student's code runs elsewhere
     namespace = NotebookNamespace(channel)
     namespace["__name__"] = "__main__"
@@ -94,6 +95,8 @@ def run_test_cell(source, channel, name="test", prelude=""):
             exec(code, namespace)  # noqa: S102  (the course's own test code)
     except (Exception, KernelUnavailable) as raised:  # a failed test: any exception
         error = raised
+    finally:
+        course_lib.testing.swap_in_this_process = swapping
     outputs = []
     text = printed.getvalue()
     if text:
