@@ -14,6 +14,8 @@ folder (default grading-output/):
 
 A second run grades only new or changed submissions (sha256 of the file);
 --force regrades all. `grade_notebook(path, lesson)` is the API for one notebook.
+With --scheduler tcp://HOST:PORT the notebooks are graded by the workers of a
+Dask cluster (autograder/cluster.py); this process still writes every output.
 """
 
 import argparse
@@ -159,6 +161,10 @@ def parse_arguments(argv):
     parser.add_argument("--gradebook", type=Path,
                         help="also record the results in this nbgrader gradebook, e.g. the "
                              "course's gradebook.db (autograder/course_gradebook.py)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on the workers of this Dask scheduler, e.g. "
+                             "tcp://10.0.0.5:8786 (autograder/cluster.py); --jobs is then "
+                             "ignored. Default: grade on this machine")
     arguments = parser.parse_args(argv)
     if arguments.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -168,7 +174,8 @@ def parse_arguments(argv):
 def main(argv=None):
     arguments = parse_arguments(argv)
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy chatter from its API
-    problem = None if arguments.unsafe_no_sandbox else bubblewrap_problem()
+    # On a cluster the workers sandbox, and each checks it can (autograder/cluster.py).
+    problem = None if arguments.unsafe_no_sandbox or arguments.scheduler else bubblewrap_problem()
     if problem:
         print(f"error: refusing to grade without a sandbox: {problem} "
               "(or pass --unsafe-no-sandbox for notebooks you trust)", file=sys.stderr)
@@ -240,8 +247,11 @@ def run(arguments, output):
         timings.flush()
         progress.update(1)
 
+    refused = None
     try:
-        if tasks:
+        if tasks and arguments.scheduler:
+            refused = _grade_on_cluster(arguments, tasks, limits, output, on_result)
+        elif tasks:
             grade_all(tasks, template, sandbox_library(), scratch / "workers", limits, output,
                       arguments.jobs, on_result, sandboxed=not arguments.unsafe_no_sandbox)
     finally:
@@ -256,7 +266,29 @@ def run(arguments, output):
     if not arguments.quiet:
         print_summary(results, rejections, counts, time.perf_counter() - started)
     print(f"wrote {output / 'grades.csv'} and feedback in {output / 'feedback'}")
+    if refused:
+        print(f"error: {refused}\nthe grades finished so far are kept; rerun to grade the rest",
+              file=sys.stderr)
+        return 4
     return 0
+
+
+def _grade_on_cluster(arguments, tasks, limits, output, on_result):
+    """--scheduler: grade the tasks on a Dask cluster; a refusal's reason, or None."""
+    from autograder.cluster import ClusterError, grade_on_cluster
+
+    try:
+        stats = grade_on_cluster(tasks, arguments.scheduler, limits, output, on_result,
+                                 sandboxed=not arguments.unsafe_no_sandbox)
+    except ClusterError as error:
+        return str(error)
+    except OSError as error:  # the scheduler cannot be reached
+        return f"cannot reach the Dask scheduler {arguments.scheduler}: {error}"
+    if not arguments.quiet:
+        print(f"cluster {arguments.scheduler}: {stats['workers']} workers, {stats['threads']} "
+              f"threads; coordinator busy {stats['coordinator_seconds'] / len(tasks) * 1000:.0f}"
+              " ms per notebook", file=sys.stderr)
+    return None
 
 
 def _kept(submission, scratch, output):

@@ -13,11 +13,23 @@ Course set-up (generate_assignment) is done before either clock starts.
 
 Run it with:  .venv/bin/python bench/grading.py [--students 24] [--lessons 00_setup 01_dense_layers]
 This is a benchmark, not a test.
+
+With --scheduler it measures grading on a Dask cluster instead (autograder/cluster.py):
+it starts `dask scheduler` and one `dask worker` (one thread) on 127.0.0.1, as the
+README's by-hand deployment does, grades the class (--force) twice through
+`--scheduler` (the first run includes the workers' start-up, the second is warm),
+adds a second worker and does it again; then grades it locally with --jobs 1 and 2
+for comparison. It prints notebooks per minute for each, and the coordinator's own
+CPU time per notebook: the CPU seconds of a warm --force run minus those of a
+rerun that grades nothing, divided by the number of notebooks. With --scheduler
+ADDRESS it uses that cluster's workers as they are.
 """
 
 import argparse
 import os
+import json
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,15 +92,116 @@ def compare(ours, stock, handed_in):
     return differences
 
 
+def grading_run(folder, output, *options):
+    """(wall seconds, CPU seconds of the grading process) of one `autograder.grade` run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "autograder.grade", str(folder), "--output",
+                    str(output), "--quiet", *options], cwd=COURSE_ROOT, check=True,
+                   capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def start_dask(command, log):
+    """A `dask scheduler` or `dask worker` process on the loopback address, logging to `log`."""
+    environment = {**os.environ, "PYTHONPATH": str(COURSE_ROOT)}
+    return subprocess.Popen([str(Path(sys.executable).with_name("dask")), *command],
+                            cwd=COURSE_ROOT, env=environment, stdout=log, stderr=log)
+
+
+def bench_cluster(arguments, lessons, work):
+    """Throughput through --scheduler with one and two workers, and the coordinator's cost."""
+    from distributed import Client
+
+    handed_in = build_class(work / "download", lessons, arguments.students)
+    for lesson in lessons:  # what the workers (same machine, same cache) would build first
+        course_template([lesson])
+    count = len(handed_in)
+    processes, lines = [], []
+    log = open(work / "dask.log", "w", encoding="utf-8")
+
+    def rate(seconds):
+        return f"{count / seconds * 60:6.1f} notebooks/min ({seconds:6.1f} s)"
+
+    try:
+        if arguments.scheduler == "start":
+            scheduler_file = work / "scheduler.json"
+            processes.append(start_dask(["scheduler", "--host", "127.0.0.1", "--port", "0",
+                                         "--no-dashboard", "--scheduler-file",
+                                         str(scheduler_file)], log))
+            while not scheduler_file.exists():
+                time.sleep(0.2)
+            time.sleep(0.5)
+            address = json.loads(scheduler_file.read_text())["address"]
+            sizes = (1, 2)
+        else:
+            address, sizes = arguments.scheduler, (None,)
+        with Client(address, set_as_default=False) as client:
+            for size in sizes:
+                if size is not None:
+                    processes.append(start_dask(
+                        ["worker", address, "--nthreads", "1", "--nworkers", "1", "--host",
+                         "127.0.0.1", "--no-dashboard", "--preload", "autograder.cluster"], log))
+                    client.wait_for_workers(size, timeout=120)
+                workers = len(client.nthreads())
+                output = work / f"cluster-{workers}"
+                cold, _ = grading_run(work / "download", output, "--scheduler", address,
+                                      "--force")
+                warm, warm_cpu = grading_run(work / "download", output, "--scheduler",
+                                             address, "--force")
+                _, idle_cpu = grading_run(work / "download", output, "--scheduler", address)
+                lines.append(f"cluster, {workers} worker(s) of 1 thread: first run {rate(cold)}, "
+                             f"warm {rate(warm)}; coordinator CPU "
+                             f"{(warm_cpu - idle_cpu) / count * 1000:.0f} ms per notebook")
+        for jobs in (1, 2):
+            seconds, _ = grading_run(work / "download", work / f"local-{jobs}", "--jobs",
+                                     str(jobs), "--force")
+            lines.append(f"local, --jobs {jobs}:{' ' * 21}{rate(seconds)}")
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=60)
+        log.close()
+    sent = sum(path.stat().st_size for path in handed_in.values()) / count
+    output = work / f"cluster-{workers}"
+    back = sum(path.stat().st_size for kind in ("feedback", "autograded")
+               for path in (output / kind).rglob("*") if path.is_file()) / count
+    differences = []
+    for student, lesson in handed_in:
+        mine = read_scores(output, lesson, [student])[student]
+        theirs = read_scores(work / "local-2", lesson, [student])[student]
+        if (mine.score, mine.tests) != (theirs.score, theirs.tests):
+            differences.append(f"{student} {lesson}: cluster {mine.tests}, local {theirs.tests}")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (coordinator, "
+          f"scheduler and workers on this machine); {count} submissions over {len(lessons)} "
+          f"lessons")
+    print("\n".join(lines))
+    print(f"payload per notebook: {sent / 1024:.0f} KiB sent, {back / 1024:.0f} KiB back "
+          "(feedback page and autograded notebook)")
+    if differences:
+        print("SCORES DIFFER:\n" + "\n".join(differences))
+        return 1
+    print(f"all {count} scores identical to the local run, test by test")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--lessons", nargs="*", default=None, help="default: every lesson")
+    parser.add_argument("--scheduler", nargs="?", const="start", default=None,
+                        metavar="ADDRESS", help="measure grading on a Dask cluster: one it "
+                        "starts here (1 then 2 workers), or the one at ADDRESS")
     arguments = parser.parse_args()
     lessons = arguments.lessons or lesson_ids()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if arguments.scheduler:
+        with tempfile.TemporaryDirectory(prefix="bench-cluster-") as work:
+            return bench_cluster(arguments, lessons, Path(work))
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as work:
         work = Path(work)
         handed_in = build_class(work / "download", lessons, arguments.students)

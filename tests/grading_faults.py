@@ -16,3 +16,17 @@ def crash_on_some(task):
         marker.write_text("crashed", encoding="utf-8")
         os._exit(1)
     return _grade(task)
+
+
+def crash_once_on_cluster(payload):
+    """On a Dask worker: kill the worker process the first time it grades student crash_once.
+
+    The marker file says it happened (the test's workers share its filesystem).
+    """
+    from autograder.cluster import grade_remote
+
+    marker = Path(os.environ["CNN_CRASH_MARKER"])
+    if payload.student == "crash_once" and not marker.exists():
+        marker.write_text("crashed", encoding="utf-8")
+        os._exit(1)
+    return grade_remote(payload)
