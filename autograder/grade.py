@@ -19,9 +19,7 @@ Dask cluster (autograder/cluster.py); this process still writes every output.
 """
 
 import argparse
-import csv
 import fcntl
-import json
 import os
 import sys
 import tempfile
@@ -30,8 +28,9 @@ import warnings
 from pathlib import Path
 
 from autograder.course import lesson_ids
-from autograder.engine import Grader, Limits, Result
+from autograder.engine import Grader, Limits
 from autograder.gradebook_merge import ensure_gradebook, graded_versions, lesson_tests, record
+from autograder.report import ResultStore, print_summary, write_csv
 from autograder.runner import Task, grade_all
 from autograder.sandbox import bubblewrap_problem
 from autograder.submissions import SubmissionError, collect, unpack
@@ -61,78 +60,6 @@ def grade_notebook(path, lesson, limits=None, sandboxed=True):
     if result.error:
         raise SubmissionError(result.error)
     return {name: tuple(value) for name, value in result.tests.items()}
-
-
-class ResultStore:
-    """results.jsonl: every finished result, appended and flushed at once; the latest wins."""
-
-    def __init__(self, path):
-        self.path = Path(path)
-        self.latest = {}
-        if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    result = Result(**json.loads(line))
-                except (json.JSONDecodeError, TypeError):
-                    continue  # a line cut short by an interruption
-                self.latest[(result.student, result.lesson)] = result
-
-    def is_current(self, submission, fingerprint, gradebook_versions):
-        """True when this file was graded against these tests, in the gradebook and here."""
-        key = (submission.student, submission.lesson)
-        previous = self.latest.get(key)
-        return (previous is not None and previous.digest == submission.digest
-                and previous.fingerprint == fingerprint
-                and gradebook_versions.get(key) == (submission.digest, fingerprint))
-
-    def add(self, result):
-        with open(self.path, "a", encoding="utf-8") as stream:
-            stream.write(json.dumps(result.to_dict()) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        self.latest[(result.student, result.lesson)] = result
-
-
-def write_csv(path, results, rejections, tests_by_lesson):
-    """grades.csv: student, lesson, score, max_score, status, message, file, one column per test."""
-    test_columns = sorted({name for tests in tests_by_lesson.values() for name in tests})
-    with open(path, "w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["student", "lesson", "score", "max_score", "status", "message", "file",
-                         *test_columns])
-        for result in sorted(results, key=lambda result: (result.student, result.lesson)):
-            maximum = sum(tests_by_lesson.get(result.lesson, {}).values())
-            status = "error" if result.error else "graded"
-            message = result.error or result.note
-            writer.writerow([result.student, result.lesson, _number(result.score),
-                             _number(maximum), status, message, result.source,
-                             *[_number(result.tests[name][0]) if name in result.tests else ""
-                               for name in test_columns]])
-        for rejection in rejections:
-            writer.writerow([rejection.student, rejection.lesson, "", "", "rejected",
-                             rejection.reason, str(rejection.path),
-                             *[""] * len(test_columns)])
-
-
-def _number(value):
-    return "" if value is None else f"{float(value):g}"
-
-
-def print_summary(results, rejections, counts, seconds, stream=sys.stdout):
-    """The terminal table: one line per submission, then the totals."""
-    rows = sorted(results, key=lambda result: (result.lesson, result.student))
-    width = max([len(result.student) for result in rows] + [7])
-    print(f"\n{'student':<{width}}  {'lesson':<24} {'score':>11}  note", file=stream)
-    for result in rows:
-        note = result.error or result.note
-        score = f"{result.score:g}/{result.max_score:g}" if not result.error else "error"
-        print(f"{result.student:<{width}}  {result.lesson:<24} {score:>11}  {note[:70]}",
-              file=stream)
-    for rejection in rejections:
-        print(f"rejected {rejection.path.name}: {rejection.reason}", file=stream)
-    print(f"\ngraded {counts['graded']}, unchanged {counts['unchanged']}, "
-          f"errors {counts['errors']}, rejected {len(rejections)} in {seconds:.1f} s",
-          file=stream)
 
 
 def parse_arguments(argv):
