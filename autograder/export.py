@@ -51,7 +51,7 @@ def read_grades(output_dir):
     if rows and missing:
         raise ValueError(f"{path}: not a grades.csv (no {', '.join(sorted(missing))} column)")
     return {(row["student"], row["lesson"]): row for row in rows
-            if row["status"] in ("graded", "error")}
+            if row["status"] in ("graded", "error", "needs manual grading")}
 
 
 def points(row):

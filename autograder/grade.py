@@ -29,7 +29,8 @@ from pathlib import Path
 
 from autograder.course import lesson_ids
 from autograder.engine import Grader, Limits
-from autograder.gradebook_merge import ensure_gradebook, graded_versions, lesson_tests, record
+from autograder.gradebook_merge import (ensure_gradebook, graded_versions, lesson_tests,
+                                        manual_scores, record, written_answers)
 from autograder.report import ResultStore, print_summary, write_csv
 from autograder.runner import Task, grade_all
 from autograder.sandbox import bubblewrap_problem
@@ -186,7 +187,8 @@ def run(arguments, output):
         timings.close()
         current = {(s.student, s.lesson) for s in submissions}
         results = [result for key, result in store.latest.items() if key in current]
-        write_csv(output / "grades.csv", results, rejections, tests_by_lesson)
+        write_csv(output / "grades.csv", results, rejections, tests_by_lesson,
+                  written_answers(template / "gradebook.db"), manual_scores(gradebook))
         _remove(scratch)
     if arguments.gradebook:  # one gradebook for Formgrader, manual grading, nbgrader export
         _publish(arguments.gradebook, results, submissions, template)

@@ -40,6 +40,33 @@ def lesson_tests(gradebook_path):
     return tests
 
 
+def written_answers(gradebook_path):
+    """{lesson: {grade_id, ...}} of the written answers (markdown cells, graded by hand)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_url(gradebook_path)) as gradebook:
+        return {assignment.name: {cell.name for notebook in assignment.notebooks
+                                  for cell in notebook.grade_cells if cell.cell_type != "code"}
+                for assignment in gradebook.assignments}
+
+
+def manual_scores(gradebook_path):
+    """{(student, lesson): {grade_id: manual score}} an instructor entered (Formgrader)."""
+    from nbgrader.api import Gradebook
+
+    if not Path(gradebook_path).exists():
+        return {}
+    scores = {}
+    with Gradebook(_url(gradebook_path)) as gradebook:
+        for assignment in gradebook.assignments:
+            for submission in assignment.submissions:
+                entered = {grade.name: grade.manual_score for notebook in submission.notebooks
+                           for grade in notebook.grades if grade.manual_score is not None}
+                if entered:
+                    scores[(submission.student.id, assignment.name)] = entered
+    return scores
+
+
 def ensure_gradebook(path, template):
     """Make sure `path` is a gradebook knowing every lesson of `template`.
 

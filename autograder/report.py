@@ -45,8 +45,15 @@ class ResultStore:
         self.latest[(result.student, result.lesson)] = result
 
 
-def write_csv(path, results, rejections, tests_by_lesson):
-    """grades.csv: student, lesson, score, max_score, status, message, file, one column per test."""
+def write_csv(path, results, rejections, tests_by_lesson, written=None, manual=None):
+    """grades.csv: student, lesson, score, max_score, status, message, file, one column per test.
+
+    Written answers (`written`: {lesson: {grade_id}}) are graded by hand: their column holds
+    the score an instructor entered (`manual`: {(student, lesson): {grade_id: score}}), or
+    stays empty, the row's status then reads "needs manual grading" and its score counts
+    only what is graded so far. max_score always includes them.
+    """
+    written, manual = written or {}, manual or {}
     test_columns = sorted({name for tests in tests_by_lesson.values() for name in tests})
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
@@ -54,11 +61,25 @@ def write_csv(path, results, rejections, tests_by_lesson):
                          *test_columns])
         for result in sorted(results, key=lambda result: (result.student, result.lesson)):
             maximum = sum(tests_by_lesson.get(result.lesson, {}).values())
-            status = "error" if result.error else "graded"
-            message = result.error or result.note
-            writer.writerow([result.student, result.lesson, _number(result.score),
+            by_hand = written.get(result.lesson, set())
+            entered = {name: score for name, score in
+                       manual.get((result.student, result.lesson), {}).items() if name in by_hand}
+            pending = sorted(by_hand - set(entered))
+            scores = {name: value[0] for name, value in result.tests.items()
+                      if name not in by_hand}
+            scores.update(entered)
+            if result.error:
+                status, message, score = "error", result.error, result.score
+            else:
+                score = sum(value for value in scores.values() if value is not None)
+                status, message = ("needs manual grading", result.note) if pending else (
+                    "graded", result.note)
+                if pending:
+                    message = "; ".join(filter(None, [
+                        message, "written answers to grade by hand: " + ", ".join(pending)]))
+            writer.writerow([result.student, result.lesson, _number(score),
                              _number(maximum), status, message, result.source,
-                             *[_number(result.tests[name][0]) if name in result.tests else ""
+                             *[_number(scores.get(name)) if name in scores else ""
                                for name in test_columns]])
         for rejection in rejections:
             writer.writerow([rejection.student, rejection.lesson, "", "", "rejected",

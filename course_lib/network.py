@@ -251,3 +251,37 @@ class Sequential:
     def __repr__(self):
         body = "\n".join(f"  {layer!r}," for layer in self.layers)
         return f"Sequential([\n{body}\n])  # {self.count_params():,} parameters"
+
+
+class BatchNormalization(Layer):
+    """keras.layers.BatchNormalization() over the last axis (momentum 0.99, epsilon 1e-3).
+
+    gamma and beta are its params (trained); the moving mean and variance live in
+    `state` and are updated in place at each training forward pass, used at inference.
+    get_weights/set_weights carry gamma and beta only.
+
+    Introduced in lesson 08.
+    """
+
+    keras_name = "BatchNormalization"
+
+    def __init__(self, channels, momentum=0.99, epsilon=1e-3):
+        super().__init__(momentum=momentum, epsilon=epsilon)
+        self.params = {"gamma": np.ones(channels), "beta": np.zeros(channels)}
+        self.state = {"moving_mean": np.zeros(channels), "moving_variance": np.ones(channels)}
+        self.momentum, self.epsilon = momentum, epsilon
+
+    def forward(self, x, training=False):
+        from course_lib.layers.batchnorm import batchnorm_forward
+
+        out, self.cache = batchnorm_forward(x, self.params["gamma"], self.params["beta"],
+                                            self.state, training, momentum=self.momentum,
+                                            epsilon=self.epsilon)
+        return out
+
+    def backward(self, dout):
+        from course_lib.layers.batchnorm import batchnorm_backward
+
+        dx, dgamma, dbeta = batchnorm_backward(dout, self.cache)
+        self.grads.update(gamma=dgamma, beta=dbeta)
+        return dx

@@ -1,4 +1,4 @@
-"""Optimizer steps, step-for-step equal to keras.optimizers.SGD and Adam.
+"""Optimizer steps, step-for-step equal to keras.optimizers.SGD, RMSprop and Adam.
 
 Each function takes the parameters ``w`` and their gradient ``dw`` and returns new
 parameters (``w`` itself is never modified). Arithmetic happens in ``w``'s dtype,
@@ -95,3 +95,47 @@ def adam_step(w, dw, state, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsil
     v = state["v"] + (np.square(dw) - state["v"]) * dtype(1 - beta_2)
     state.update(iterations=state["iterations"] + 1, m=m, v=v)
     return w - (m * alpha) / (np.sqrt(v) + dtype(epsilon))
+
+
+def rmsprop_step(w, dw, state, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7):
+    """One step of RMSprop, as keras.optimizers.RMSprop (centered=False).
+
+    With g = dw:
+    v = rho * v + (1 - rho) * g^2                   running mean of g^2 (starts at 0)
+    step = learning_rate * g / sqrt(v + epsilon)    epsilon INSIDE the square root, as Keras
+    w_new = w - step                                (momentum 0)
+    With momentum > 0, Keras keeps a second array: mom = momentum * mom + step,
+    w_new = w - mom.
+
+    Inputs:
+    - w: parameters, of any shape
+    - dw: gradient of the loss with respect to w, of the shape of w
+    - state: a dict, empty before the first step; rmsprop_step fills it with
+      "velocity" (the running mean of g^2) and, with momentum, "momentum", and updates
+      it in place; use one dict per parameter array
+    - learning_rate, rho, momentum, epsilon: Keras' names and defaults
+
+    Returns:
+    - w: the updated parameters, a new array of the shape of w
+
+    Introduced in lesson 09.
+    """
+    w, dw = _weights_and_gradient("rmsprop_step", w, dw)
+    if not 0 <= momentum < 1:
+        raise ValueError(f"rmsprop_step: momentum must be in [0, 1), got {momentum!r}")
+    if not state:
+        state.update(velocity=np.zeros_like(w))
+        if momentum:
+            state.update(momentum=np.zeros_like(w))
+    if "velocity" not in state or (momentum and "momentum" not in state):
+        raise ValueError(f"rmsprop_step: state must be empty or have 'velocity' (and "
+                         f"'momentum' when momentum > 0), got keys {list(state)}")
+    check_same_shape("rmsprop_step", "w", w, "state['velocity']", state["velocity"])
+    dtype = w.dtype.type
+    velocity = dtype(rho) * state["velocity"] + dtype(1 - rho) * np.square(dw)
+    increment = dtype(learning_rate) * dw / np.sqrt(velocity + dtype(epsilon))
+    state["velocity"] = velocity
+    if momentum:
+        state["momentum"] = dtype(momentum) * state["momentum"] + increment
+        return w - state["momentum"]
+    return w - increment

@@ -65,6 +65,21 @@ class Adam:
             parameter.value = self.step(parameter.value, parameter.grad, state, **self.hyper)
 
 
+class RMSprop:
+    """RMSprop on every parameter, through `step` (rmsprop_step), one state dict per parameter."""
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, step=None):
+        self.hyper = dict(learning_rate=learning_rate, rho=rho, momentum=momentum,
+                          epsilon=epsilon)
+        self.step = step or optim.rmsprop_step
+        self.states = {}
+
+    def update(self, network):
+        for parameter in network.parameters():
+            state = self.states.setdefault(parameter, {})
+            parameter.value = self.step(parameter.value, parameter.grad, state, **self.hyper)
+
+
 def early_stopping_epochs(values, min_delta=0.0, patience=0):
     """Apply keras.callbacks.EarlyStopping's rule (mode "min") to a list of epoch values.
 
@@ -147,7 +162,7 @@ def train(network, x_train, y_train, optimizer, num_epochs, batch_size=32,
     Inputs:
     - network: a course_lib.network.Sequential giving logits
     - x_train: inputs, of shape (N, ...); y_train: integer labels, of shape (N,)
-    - optimizer: an SGD or Adam from this module (anything with update(network))
+    - optimizer: an SGD, RMSprop or Adam from this module (anything with update(network))
     - num_epochs: passes over the training set
     - batch_size: examples per step; the last batch of an epoch may be smaller
     - validation_data: (x_val, y_val), evaluated after every epoch, or None

@@ -176,3 +176,39 @@ def test_batchnorm_bad_inputs_raise_value_error(x, gamma, state, message):
         state = {"moving_mean": np.zeros(4), "moving_variance": np.ones(4)}
     with pytest.raises(ValueError, match="batchnorm_forward: " + message):
         layers.batchnorm_forward(x, gamma, np.zeros_like(gamma), state, True)
+
+
+def test_network_batchnormalization_layer_matches_the_functions_and_gradient_checks():
+    """course_lib.network.BatchNormalization: the registry's forward/backward, moving statistics
+    updated in training and used at inference, and a whole-network gradient check."""
+    from course_lib import losses
+    from course_lib.gradcheck import numerical_gradient, relative_error
+    from course_lib.network import BatchNormalization, Dense, ReLU, Sequential
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 5)) * 2 + 1
+    y = np.array([0, 1, 2, 0, 1, 2])
+    layer = BatchNormalization(4)
+    network = Sequential([Dense(5, 4, rng), layer, ReLU(), Dense(4, 3, rng)])
+    assert [p.key for p in network.parameters()] == ["0.w", "0.b", "1.gamma", "1.beta", "3.w", "3.b"]
+    network.forward(x, training=True)
+    assert not np.allclose(layer.state["moving_mean"], 0)
+    layer.state.update(moving_mean=np.zeros(4), moving_variance=np.ones(4))
+
+    def loss(_):
+        fresh = {"moving_mean": np.zeros(4), "moving_variance": np.ones(4)}
+        layer.state = fresh
+        return losses.softmax_cross_entropy(network.forward(x, training=True), y)[0]
+
+    _, dlogits = losses.softmax_cross_entropy(network.forward(x, training=True), y)
+    network.backward(dlogits)
+    for parameter in network.parameters():
+        analytic = parameter.grad.copy()
+        assert relative_error(analytic, numerical_gradient(loss, parameter.value)) < 1e-6, parameter
+    state = {"moving_mean": rng.normal(size=4), "moving_variance": rng.random(4) + 0.5}
+    layer.state = {key: value.copy() for key, value in state.items()}
+    hidden = network.layers[0].forward(x)
+    expected = (hidden - state["moving_mean"]) / np.sqrt(state["moving_variance"] + 1e-3)
+    np.testing.assert_allclose(layer.forward(hidden, training=False),
+                               expected * layer.params["gamma"] + layer.params["beta"])
+    np.testing.assert_array_equal(layer.state["moving_mean"], state["moving_mean"])

@@ -181,6 +181,50 @@ def test_adam_in_float64_matches_keras_closely():
     assert w.dtype == np.float64
 
 
+@pytest.mark.parametrize(
+    "hyper",
+    [{}, {"learning_rate": 0.01, "rho": 0.8, "epsilon": 1e-5},
+     {"learning_rate": 0.005, "momentum": 0.9}],
+)
+def test_rmsprop_matches_keras_step_for_step(hyper):
+    w0 = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)
+    variable = keras.Variable(w0)
+    optimizer = keras.optimizers.RMSprop(**hyper)
+    w, state = w0, {}
+    for gradient in gradient_sequence(w0.shape, 8, np.float32, seed=7):
+        optimizer.apply_gradients([(tf.constant(gradient), variable)])
+        w_before = w.copy()
+        new_w = optim.rmsprop_step(w, gradient, state, **hyper)
+        np.testing.assert_array_equal(w, w_before)
+        w = new_w
+        np.testing.assert_allclose(w, variable.numpy(), rtol=1e-6, atol=1e-7)
+        assert w.dtype == np.float32
+
+
+def test_rmsprop_tiny_gradients_put_epsilon_inside_the_square_root():
+    """With |g| = 1e-6 the first step is lr * g / sqrt(0.1 g^2 + eps): Keras' epsilon placement."""
+    gradient = np.full(3, 1e-6)
+    variable = keras.Variable(np.zeros(3), dtype="float64")
+    keras.optimizers.RMSprop(learning_rate=0.1).apply_gradients([(tf.constant(gradient), variable)])
+    w = optim.rmsprop_step(np.zeros(3), gradient, {}, learning_rate=0.1)
+    np.testing.assert_allclose(w, -0.1 * gradient / np.sqrt(0.1 * gradient**2 + 1e-7), rtol=1e-6)
+    np.testing.assert_allclose(w, variable.numpy(), rtol=1e-5)
+
+
+def test_rmsprop_optimizer_trains_a_network():
+    from course_lib import training_loop
+    from course_lib.network import Dense, Sequential
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 5))
+    y = (x[:, 0] > 0).astype(np.int64)
+    network = Sequential([Dense(5, 2, rng)])
+    history = training_loop.train(network, x, y, training_loop.RMSprop(learning_rate=0.01),
+                                  num_epochs=40, batch_size=16, progress=False)
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    assert history["accuracy"][-1] > 0.8
+
+
 def test_lesson09_gradient_descent_on_a_parabola():
     """y = x^2 - x - 1 from x = -0.5: gradient -2.0, one step of lr 0.01 gives -0.48."""
     x = np.array([-0.5])
@@ -204,5 +248,7 @@ def test_optimizers_reject_mismatched_shapes():
         optim.sgd_step(np.zeros(3), np.zeros(2))
     with pytest.raises(ValueError, match=r"adam_step: w and dw must have the same shape"):
         optim.adam_step(np.zeros(3), np.zeros(2), {})
+    with pytest.raises(ValueError, match=r"rmsprop_step: w and dw must have the same shape"):
+        optim.rmsprop_step(np.zeros(3), np.zeros(2), {})
     with pytest.raises(ValueError, match=r"sgd_step: momentum must be in \[0, 1\), got 1.5"):
         optim.sgd_step(np.zeros(3), np.zeros(3), momentum=1.5)

@@ -5,7 +5,9 @@ generate_assignment`; the solution scores full marks under real `nbgrader
 autograde` (read from the gradebook); the unmodified release scores zero; each
 misconception in tests/variants loses points on the tests it names and keeps
 full marks on every other test (one mistake costs one exercise), and each
-alternative correct answer keeps full marks.
+alternative correct answer keeps full marks. Written answers (markdown cells
+graded by hand) score nothing automatically: the solution's wait for the
+instructor, and these tests judge only the autograded cells.
 """
 
 import json
@@ -44,6 +46,30 @@ def course_for(tmp_path_factory):
     return get
 
 
+def written_answers(lesson):
+    """grade_ids of the lesson's written answers (markdown cells graded by hand)."""
+    notebook = json.loads((SOLUTIONS / lesson / notebook_name(lesson)).read_text(encoding="utf-8"))
+    return {cell["metadata"]["nbgrader"]["grade_id"] for cell in notebook["cells"]
+            if cell["cell_type"] == "markdown"
+            and cell["metadata"].get("nbgrader", {}).get("grade")}
+
+
+def autograded(score, lesson):
+    """{grade_id: (score, max_score)} of the autograded tests only."""
+    written = written_answers(lesson)
+    return {name: value for name, value in score.tests.items() if name not in written}
+
+
+def needs_manual_grade(course, lesson, student):
+    """{grade_id: needs_manual_grade} of a graded submission, from the course gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(lesson, student)
+        return {grade.name: bool(grade.needs_manual_grade)
+                for notebook in submission.notebooks for grade in notebook.grades}
+
+
 def grade(course_for, workdir, lesson, variants=(), plain=False):
     """Autograde the given variants (and the solution and release when `plain`).
 
@@ -80,10 +106,18 @@ def test_release_is_fresh_generation(lesson, course_for):
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", ALL_LESSONS)
 def test_solution_full_marks_release_zero(lesson, course_for, tmp_path):
-    """The solution scores full marks and the untouched release scores zero."""
+    """The solution scores full marks on every autograded test, its written answers wait for
+    manual grading, and the untouched release scores zero."""
     scores = grade(course_for, tmp_path, lesson, plain=True)
-    assert scores["solution"].max_score > 0
-    assert scores["solution"].full_marks, scores["solution"].tests
+    written = written_answers(lesson)
+    solution = autograded(scores["solution"], lesson)
+    assert scores["solution"].max_score > 0 and solution
+    assert all(abs(got - maximum) < 1e-9 for got, maximum in solution.values()), solution
+    assert set(scores["solution"].tests) - set(solution) == written
+    manual = needs_manual_grade(tmp_path / "course", lesson, "solution")
+    assert all(manual[name] for name in written), manual
+    assert not any(manual[name] for name in solution), manual
+    assert scores["solution"].score == sum(maximum for _, maximum in solution.values())
     assert scores["release"].score == 0, scores["release"].tests
 
 
@@ -96,13 +130,14 @@ def test_misconceptions_lose_points_alternatives_keep_them(lesson, start, course
     scores = grade(course_for, tmp_path, lesson, variants)
     problems = []
     for variant in variants:
-        score = scores[variant.name]
-        if not variant.must_lose and not score.full_marks:
-            problems.append(f"{variant.name}: a correct answer lost points {score.tests}")
-        unknown = set(variant.must_lose) - set(score.tests)
+        tests = autograded(scores[variant.name], lesson)  # written answers wait for a person
+        if not variant.must_lose and not all(abs(got - maximum) < 1e-9
+                                             for got, maximum in tests.values()):
+            problems.append(f"{variant.name}: a correct answer lost points {tests}")
+        unknown = set(variant.must_lose) - set(tests)
         if unknown:
             problems.append(f"{variant.name}: no graded tests named {sorted(unknown)}")
-        for test, (got, maximum) in score.tests.items():
+        for test, (got, maximum) in tests.items():
             if test in variant.must_lose and not got < maximum:
                 problems.append(f"{variant.name}: {test} kept {got}/{maximum}")
             if test not in variant.must_lose and got < maximum:
@@ -141,3 +176,24 @@ def test_sources_have_solutions_and_graded_tests():
         assert tests and all(meta.get("points", 0) > 0 for meta in tests), lesson
         ids = [meta["grade_id"] for meta in metas if meta]
         assert len(ids) == len(set(ids)), f"{lesson}: duplicate grade_id"
+
+
+def test_written_questions_graded_by_hand():
+    """Lessons 02-11 each have a written answer cell with points and a rubric the release hides."""
+    for lesson in ALL_LESSONS:
+        if not "02" <= lesson[:2] <= "11":
+            continue
+        written = written_answers(lesson)
+        assert written, f"{lesson}: no written question (a markdown solution cell)"
+        source = json.loads((SOLUTIONS / lesson / notebook_name(lesson)).read_text())
+        release = json.loads((LESSONS / lesson / notebook_name(lesson)).read_text())
+        for notebook, blank in ((source, False), (release, True)):
+            for cell in notebook["cells"]:
+                meta = cell["metadata"].get("nbgrader", {})
+                if meta.get("grade_id") in written:
+                    text = "".join(cell["source"])
+                    assert meta.get("points", 0) > 0 and meta.get("solution"), (lesson, meta)
+                    if blank:
+                        assert text.strip() == "YOUR ANSWER HERE", (lesson, text)
+                    else:
+                        assert "### BEGIN SOLUTION" in text and "Rubric" in text, (lesson, text)
