@@ -125,7 +125,7 @@ class Sandbox:
             "HOME": home, "USER": "student", "LANG": "C.UTF-8",
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
             "PYTHONPATH": library, "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
-            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "MPLBACKEND": "agg",  # figures are not drawn while grading: a quarter less time
             "COURSE_PROGRESS": "off", "NBGRADER_EXECUTION": "autograde",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYDEVD_DISABLE_FILE_VALIDATION": "1", "OMP_NUM_THREADS": "1",
