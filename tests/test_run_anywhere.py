@@ -75,6 +75,9 @@ def test_every_lesson_starts_with_the_colab_setup_cell():
             first_code = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
             assert first_code["id"] == course_links.SETUP_CELL_ID, path
             assert "".join(first_code["source"]) == expected, path
+            setup_cells = [cell for cell in notebook["cells"]
+                           if "".join(cell["source"]).startswith(expected.split("\n")[0])]
+            assert len(setup_cells) == 1, f"{path}: {len(setup_cells)} setup cells"
 
 
 def test_colab_notebook_and_course_lib_come_from_the_same_tag():

@@ -88,7 +88,9 @@ def sync_setup_cell(notebook, url):
     cells = notebook["cells"]
     wanted = {"cell_type": "code", "execution_count": None, "id": SETUP_CELL_ID,
               "metadata": {}, "outputs": [], "source": _lines(setup_cell_source(url))}
-    existing = [index for index, cell in enumerate(cells) if cell.get("id") == SETUP_CELL_ID]
+    marker = setup_cell_source(url).split("\n", 1)[0]
+    existing = [index for index, cell in enumerate(cells) if cell.get("id") == SETUP_CELL_ID
+                or (cell["cell_type"] == "code" and "".join(cell["source"]).startswith(marker))]
     first_code = next((index for index, cell in enumerate(cells)
                        if cell["cell_type"] == "code"), len(cells))
     if existing == [first_code] and cells[first_code] == wanted:
