@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib import layers, shapes
-from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.checks._core import OUT, Case, Mistake, run_check
 
 
 def _dense_cases():
@@ -20,7 +20,7 @@ def dense_forward(function):
     """Check a learner's dense_forward(x, w, b) -> (out, cache) against the reference."""
     return run_check(
         "dense_forward", function, layers.dense_forward, _dense_cases(),
-        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        output=OUT,
         mistakes=[
             Mistake(lambda x, w, b: (x @ w, None),
                     "The output is x @ w without the bias: add b to every row."),
@@ -41,7 +41,7 @@ def relu_forward(function):
               for shape in [(3, 4), (2, 3, 5), (10,)]]
     return run_check(
         "relu_forward", function, layers.relu_forward, cases,
-        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        output=OUT,
         mistakes=[
             Mistake(lambda x: (np.abs(x), None), "ReLU sets negatives to 0; abs flips their sign."),
             Mistake(lambda x: (np.clip(x, 0, 1), None), "ReLU has no upper limit: do not clip at 1."),

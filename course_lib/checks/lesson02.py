@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib import layers
-from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.checks._core import OUT, Case, Mistake, run_check
 from course_lib.layers.conv import pad_images
 
 FIGURE_X = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
@@ -119,7 +119,7 @@ def conv2d_forward(function):
 
     return run_check(
         "conv2d_forward", function, _reference, _conv_cases(),
-        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        output=OUT,
         mistakes=[
             Mistake(lambda x, w, b, stride=1, padding="valid":
                     _reference(x, w[::-1, ::-1], b, stride, padding),

@@ -60,6 +60,7 @@ def conv2d_backward(function):
     """Check a learner's conv2d_backward(dout, cache), cache = (x, w, b, stride, padding)."""
     return run_check(
         "conv2d_backward", _with_cache(function), _reference_backward, _conv_cases(),
+        parts=("dx", "dw", "db"),
         mistakes=[
             Mistake(_changed(2, lambda x, w, dout, s, p: dout.sum(axis=0)),
                     "db sums dout over the batch AND every output position: "
