@@ -49,7 +49,9 @@ def message(error, traceback_object):
     name = unfinished_name(traceback_object)
     detail = str(error).strip()
     if name is None:
-        return f"NotImplementedError: {detail or 'something here is not written yet'}"
+        return ("NotImplementedError: this exercise is not written yet: replace "
+                "`raise NotImplementedError()` with your code, then run the cell again."
+                + (f" ({detail})" if detail else ""))
     return (f"NotImplementedError: {name} is not written yet: see its exercise above "
             f"(replace `raise NotImplementedError()` with your code, then run this cell again).")
 

@@ -105,6 +105,11 @@ def _describe(value, limit=6):
     """A short, readable rendering of a value for a failure message."""
     value = plain(value)
     if isinstance(value, np.ndarray):
+        if value.ndim == 4 and value.size <= 2 * SMALL_ARRAY:  # NHWC: one 2-D picture a slice
+            slices = [f"[{n}, :, :, {c}] =\n{_array_text(value[n, :, :, c])}"
+                      for n in range(value.shape[0]) for c in range(value.shape[3])]
+            return (f"array of shape {value.shape}, dtype {value.dtype}, shown as "
+                    f"[image, :, :, channel]:\n" + "\n".join(slices))
         if value.size <= SMALL_ARRAY:
             return f"array of shape {value.shape}, dtype {value.dtype}:\n{_array_text(value)}"
         return (f"array of shape {value.shape}, dtype {value.dtype}, "
@@ -218,7 +223,8 @@ def _call(function, case):
 
 
 def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
-              output=None, compare=same_answer, parts=None):
+              output=None, compare=same_answer, parts=None, inputs_read_only=True,
+              mistake_compare=None):
     """Try `function` on every case, print a pass or the first failure, and record it.
 
     Inputs:
@@ -234,11 +240,16 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
     - compare: function(got, expected) -> bool
     - parts: names of the elements of a tuple result, e.g. ("dx", "dw", "db"),
       used to say which element differs
+    - mistake_compare: function(got, wrong_answer) -> bool that recognises a known
+      mistake (default: compare)
+    - inputs_read_only: an array argument that the learner's function changes in
+      place fails the case (the caller, or the cache, still needs it)
 
     Returns True when every case passed.
     """
     outcome, hint = _first_failure(name, function, reference, cases, mistakes, generic_hint,
-                                   output or (lambda result: result), compare, parts)
+                                   output or (lambda result: result), compare, parts,
+                                   inputs_read_only, mistake_compare or compare)
     return finish(name, outcome, hint=hint, generic_hint=generic_hint,
                   passed_text=f"all {len(cases)} checks passed")
 
@@ -311,14 +322,47 @@ def _lenient(pick, result):
     return result if isinstance(picked, NotATuple) else picked
 
 
+IN_PLACE_HINT = ("Do not change your function's inputs in place (x[...] = ..., x *= ..., "
+                 "w -= ...): the caller still needs them, and a cache that holds them would "
+                 "be spoiled. Compute a new array instead (np.maximum(x, 0), x * mask, "
+                 "w - step, or work on x.copy()).")
+
+
+def _changed_inputs(reference, case, args, kwargs):
+    """Names of the array arguments that differ from the case's originals after a call."""
+    try:
+        names = list(inspect.signature(reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    changed = []
+    for index, (before, after) in enumerate(zip(case.args, args)):
+        if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and (
+                before.shape != after.shape
+                or not np.array_equal(before, after, equal_nan=True)):
+            changed.append(names[index] if index < len(names) else f"argument {index + 1}")
+    for key, before in case.kwargs.items():
+        after = kwargs.get(key)
+        if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and (
+                before.shape != after.shape
+                or not np.array_equal(before, after, equal_nan=True)):
+            changed.append(key)
+    return changed
+
+
+def _same_error(first, second):
+    return type(first) is type(second) and str(first) == str(second)
+
+
 def _first_failure(name, function, reference, cases, mistakes, generic_hint, pick, compare,
-                   parts=None):
+                   parts=None, inputs_read_only=True, mistake_compare=None):
     """Print the first failing case; return (outcome, hint)."""
+    mistake_compare = mistake_compare or compare
     for number, case in enumerate(cases, start=1):
         expected = _lenient(pick, _call(reference, case))
+        args, kwargs = _copy(case.args), _copy(case.kwargs)
         try:
             with np.errstate(all="ignore"):
-                got = pick(_call(function, case))
+                got = pick(function(*args, **kwargs))
         except NotImplementedError:
             return not_written(name), ""
         except Exception as error:  # the learner's code, any error at all
@@ -330,7 +374,22 @@ def _first_failure(name, function, reference, cases, mistakes, generic_hint, pic
                 if getattr(mistake, "error", None) and isinstance(error, mistake.error):
                     hint = mistake.hint
                     break
+                if mistake.implementation is None:
+                    continue
+                try:  # a known mistake that raises the very same error
+                    with np.errstate(all="ignore"):
+                        _call(mistake.implementation, case)
+                except Exception as wrong_error:
+                    if _same_error(error, wrong_error):
+                        hint = mistake.hint
+                        break
             return "fail", hint
+        changed = _changed_inputs(reference, case, args, kwargs) if inputs_read_only else []
+        if changed:
+            print(f"✗ {name}: case {number} of {len(cases)} ({case.label}) changed its input "
+                  f"{', '.join(changed)} in place.")
+            print(_describe_inputs(reference, case))
+            return "fail", IN_PLACE_HINT
         if compare(got, expected):
             continue
         hint = generic_hint
@@ -340,7 +399,7 @@ def _first_failure(name, function, reference, cases, mistakes, generic_hint, pic
             try:
                 with np.errstate(all="ignore"):
                     wrong_answer = _lenient(pick, _call(mistake.implementation, case))
-                if compare(got, wrong_answer):
+                if mistake_compare(got, wrong_answer):
                     hint = mistake.hint
                     break
             except Exception:

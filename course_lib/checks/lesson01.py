@@ -55,6 +55,7 @@ def softmax(function):
     rng = np.random.default_rng(103)
     cases = [Case((np.array([[1.0, 2.0, 3.0]]),), label="one row"),
              Case((rng.normal(size=(4, 5)),), label="4 rows of 5 logits"),
+             Case((rng.normal(size=(3, 3)),), label="3 rows of 3 logits"),
              Case((np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]]),),
                   label="very large logits")]
 
@@ -63,9 +64,22 @@ def softmax(function):
             e = np.exp(x)
             return e / e.sum(axis=-1, keepdims=True)
 
+    def no_keepdims(x):
+        shifted = x - x.max(axis=-1, keepdims=True)
+        return np.exp(shifted) / np.exp(shifted).sum(axis=-1)
+
+    def max_no_keepdims(x):
+        shifted = x - x.max(axis=-1)
+        return np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+
+    keepdims = ("Keep the summed (or max) axis: x.sum(axis=-1, keepdims=True) has shape (N, 1) "
+                "and divides each row by its own sum; without keepdims the (N,) result is "
+                "broadcast along the rows, which mixes rows up (or fails when N != M).")
     return run_check(
         "softmax", function, layers.softmax, cases,
         mistakes=[
+            Mistake(no_keepdims, keepdims),
+            Mistake(max_no_keepdims, keepdims),
             Mistake(no_max_shift,
                     "np.exp overflows for large logits: subtract each row's max first "
                     "(the result does not change, the numbers stay small)."),

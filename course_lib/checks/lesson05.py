@@ -49,6 +49,10 @@ def max_pool2d_forward(function):
         "max_pool2d_forward", function, layers.max_pool2d_forward, _pool_cases(501),
         output=OUT,
         mistakes=[
+            Mistake(lambda x, pool_size=2, stride=None:
+                    _windows(x, pool_size, pool_size, lambda v: v.max(axis=(1, 2))),
+                    "Use the `stride` argument: windows start every `stride` pixels (only "
+                    "stride=None means stride = pool_size); you always stepped by pool_size."),
             Mistake(stride_one, "With stride=None the stride equals pool_size (Keras' default), "
                                 "so windows do not overlap; you used a stride of 1."),
             Mistake(lambda x, pool_size=2, stride=None:

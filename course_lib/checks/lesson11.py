@@ -33,6 +33,10 @@ def transfer_quiz(answers):
 
 
 def _quiz_difference(answers):
+    if answers is None:
+        print("✗ transfer_quiz: not answered yet (TRANSFER_QUIZ is not defined: write it in the "
+              "exercise's cell and run that cell).")
+        return "stub", ""
     if not isinstance(answers, dict):
         print(f"✗ transfer_quiz: expected a dict, got {type(answers).__name__}.")
         return "fail", ""
