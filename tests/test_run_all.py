@@ -5,7 +5,8 @@ solution are executed top to bottom with nbclient, stopping at an error as Run
 All does unless the cell is tagged `raises-exception`. The student run must
 execute every code cell, fail only in tagged cells, fail there with the short
 "not written yet" message (no traceback through course_lib), and show every
-figure and widget the solution shows, cell by cell.
+figure and widget the solution shows, cell by cell. In the NumPy lessons every
+cell then runs once more, from the last to the first, without a new error.
 """
 
 import pytest
@@ -19,7 +20,9 @@ LESSONS = [lesson.id for lesson in manifest.LESSONS]
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_run_all_reaches_the_end_of_the_student_version(lesson, tmp_path):
-    student, student_seconds = notebook_run.execute(lesson, "student", tmp_path)
+    # NumPy lessons: then every cell again, last to first (the Keras lessons would retrain)
+    rerun = not manifest.lesson(lesson).uses_keras
+    student, student_seconds = notebook_run.execute(lesson, "student", tmp_path, rerun=rerun)
     solution, solution_seconds = notebook_run.execute(lesson, "solution", tmp_path)
     code_cells = [cell for cell in student["cells"] if cell["cell_type"] == "code"]
     reached = [cell for cell in code_cells if cell.get("execution_count")]
