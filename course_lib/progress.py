@@ -9,7 +9,9 @@ memory.
 
 The record also drives stronger help: the second failure of a check adds the
 formula, and from the third one on the check points to the matching section
-of the solution notebook.
+of the solution notebook, on an instructor's copy only (where solutions/
+exists). Only real attempts count: a function that still raises
+NotImplementedError is neither a failure nor an attempt.
 """
 
 import json

@@ -1,11 +1,16 @@
 """The course as a learner meets it: JupyterLab in a real (headless) Chromium.
 
-Starts JupyterLab on a free local port with a token, opens a lesson, runs all
-cells, checks that a widget renders and that moving its slider changes what
-it draws, checks that an instant check printed its result, and saves a
-screenshot in the test's temporary folder. Needs Debian's Chromium at
-/usr/bin/chromium and Playwright's Python package (no browser download);
-`.ci/run` installs Chromium, elsewhere the test skips with a one-line reason.
+One JupyterLab server (a free local port, a token) serves a copy of lesson 02's
+solution and of every lesson's fresh STUDENT version. The first test runs all
+cells of lesson 02, checks that a widget renders and that moving its slider
+changes what it draws, and that an instant check printed its result. The
+second, once per lesson, presses Run All on the student version (every
+exercise still a stub) and checks that Run All reached the last code cell and
+that at least as many figures and widgets are on the page as the solution
+shows when nbclient runs it. Screenshots go to the test's temporary folder.
+Needs Debian's Chromium at /usr/bin/chromium and Playwright's Python package
+(no browser download); `.ci/run` installs Chromium, elsewhere the tests skip
+with a one-line reason.
 """
 
 import os
@@ -20,6 +25,9 @@ from pathlib import Path
 
 import pytest
 
+from course_lib import manifest
+from tests import notebook_run
+
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 LESSON = "02_convolution_by_hand"  # its first widget is the convolution stepper (a slider)
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,14 +41,17 @@ def free_port():
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
-    """A JupyterLab server on 127.0.0.1 serving a copy of the lesson; yields (url, token)."""
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One JupyterLab server on 127.0.0.1 for the module; yields (url, token, folder)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     import playwright.sync_api  # noqa: F401 (a pinned dependency: fail, never skip)
-    notebook = ROOT / "solutions" / LESSON / f"{LESSON}.ipynb"
-    shutil.copy(notebook, tmp_path / notebook.name)
+    tmp_path = tmp_path_factory.mktemp("jupyterlab")
+    shutil.copy(ROOT / "solutions" / LESSON / f"{LESSON}.ipynb",
+                tmp_path / f"{LESSON}.solution.ipynb")
+    for lesson in manifest.LESSONS:
+        shutil.copy(notebook_run.notebook_path(lesson.id, "student"), tmp_path / f"{lesson.id}.ipynb")
     port, token = free_port(), secrets.token_hex(16)
     settings = tmp_path / "settings"
     # Render every cell (no virtual scrolling) and skip the news pop-up.
@@ -72,7 +83,7 @@ def jupyterlab(tmp_path):
                     raise RuntimeError("JupyterLab did not start:\n"
                                        + (tmp_path / "jupyterlab.log").read_text())
                 time.sleep(0.5)
-        yield url, token, notebook.name
+        yield url, token, tmp_path
     finally:
         server.terminate()
         try:
@@ -82,43 +93,110 @@ def jupyterlab(tmp_path):
         log.close()
 
 
-def test_lesson_runs_in_jupyterlab_with_live_widgets(jupyterlab, tmp_path):
-    """Run all cells in Chromium: the slider redraws its figure; the instant check prints."""
+@pytest.fixture(scope="module")
+def browser(server):
     from playwright.sync_api import sync_playwright
 
-    url, token, name = jupyterlab
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{url}/lab/tree/{name}?token={token}", timeout=90_000)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=90_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_text("Run All Cells", exact=True).click()
-
-            slider = page.locator(".widget-slider").first
-            slider.wait_for(timeout=120_000)
-            page.wait_for_selector("text=checks passed", timeout=120_000)
-            widget_box = slider.locator("xpath=ancestor::*[contains(@class,'widget-vbox')][1]")
-            picture = widget_box.locator(".jp-OutputArea-output img").first
-            picture.wait_for(timeout=60_000)
-            before = picture.get_attribute("src")
-
-            slider.locator(".noUi-handle").first.focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "([box, old]) => { const img = box.querySelector('.jp-OutputArea-output img');"
-                " return img && img.getAttribute('src') !== old; }",
-                arg=[widget_box.element_handle(), before], timeout=60_000)
-            after = widget_box.locator(".jp-OutputArea-output img").first.get_attribute("src")
-            assert after != before
-            assert "1" in slider.locator(".widget-readout").inner_text()
+            yield chromium
         finally:
-            page.screenshot(path=str(tmp_path / "lesson.png"), full_page=False)
-            browser.close()
+            chromium.close()
+
+
+def open_and_run_all(browser, server, name):
+    """A new page on notebook `name`, with Run All pressed once the kernel is idle."""
+    url, token, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/{name}?token={token}", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=90_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    return page
+
+
+def shut_down(page):
+    """Close the page and shut its kernel down, so that lessons do not add up in memory."""
+    try:
+        page.get_by_role("menuitem", name="Kernel", exact=True).click()
+        page.get_by_text("Shut Down Kernel", exact=True).first.click()
+        page.wait_for_timeout(500)
+    finally:
+        page.close()
+
+
+def test_lesson_runs_in_jupyterlab_with_live_widgets(server, browser, tmp_path):
+    """Run all cells in Chromium: the slider redraws its figure; the instant check prints."""
+    page = open_and_run_all(browser, server, f"{LESSON}.solution.ipynb")
+    try:
+        slider = page.locator(".widget-slider").first
+        slider.wait_for(timeout=120_000)
+        page.wait_for_selector("text=checks passed", timeout=120_000)
+        widget_box = slider.locator("xpath=ancestor::*[contains(@class,'widget-vbox')][1]")
+        picture = widget_box.locator(".jp-OutputArea-output img").first
+        picture.wait_for(timeout=60_000)
+        before = picture.get_attribute("src")
+
+        slider.locator(".noUi-handle").first.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "([box, old]) => { const img = box.querySelector('.jp-OutputArea-output img');"
+            " return img && img.getAttribute('src') !== old; }",
+            arg=[widget_box.element_handle(), before], timeout=60_000)
+        after = widget_box.locator(".jp-OutputArea-output img").first.get_attribute("src")
+        assert after != before
+        assert "1" in slider.locator(".widget-readout").inner_text()
+    finally:
+        page.screenshot(path=str(tmp_path / "lesson.png"), full_page=False)
+        shut_down(page)
     assert (tmp_path / "lesson.png").stat().st_size > 10_000
+
+
+# Run All is finished when every code cell's prompt shows a number: none is waiting ([*])
+# or was never run ([ ]).
+RUN_ALL_DONE = """() => {
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .map(p => p.textContent.trim());
+  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
+}"""
+COUNT_SHOWN = """() => {
+  const outputs = '.jp-Notebook .jp-OutputArea-output';
+  return {
+    figures: document.querySelectorAll(outputs + '[data-mime-type="image/png"]').length,
+    widgets: document.querySelectorAll(
+      outputs + '[data-mime-type="application/vnd.jupyter.widget-view+json"]').length,
+    widget_errors: [...document.querySelectorAll(outputs)]
+      .filter(o => o.textContent.includes('Error displaying widget')).length,
+    code_cells: document.querySelectorAll('.jp-Notebook .jp-CodeCell').length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("lesson", [lesson.id for lesson in manifest.LESSONS])
+def test_run_all_on_the_student_version(server, browser, lesson, tmp_path):
+    """Run All on a fresh student notebook reaches the last cell and shows the solution's pictures."""
+    solution, _ = notebook_run.execute(lesson, "solution", tmp_path)
+    expected, _ = notebook_run.summary(solution)
+    want_figures = sum(count[0] for count in expected.values())
+    want_widgets = sum(count[1] for count in expected.values())
+    page = open_and_run_all(browser, server, f"{lesson}.ipynb")
+    try:
+        page.wait_for_function(RUN_ALL_DONE, timeout=300_000, polling=1000)
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)
+        page.wait_for_timeout(1500)  # the last widgets render after the kernel is idle
+        shown = page.evaluate(COUNT_SHOWN)
+    finally:
+        page.screenshot(path=str(tmp_path / f"{lesson}.png"), full_page=False)
+        shut_down(page)
+    print(f"{lesson}: all {shown['code_cells']} code cells run in JupyterLab; "
+          f"{shown['figures']} figures (solution: {want_figures}), {shown['widgets']} widgets "
+          f"(solution: {want_widgets})")
+    assert shown["widget_errors"] == 0
+    # Figures drawn inside a widget's output are on the page too, so >= rather than ==.
+    assert shown["figures"] >= want_figures and shown["widgets"] >= want_widgets, shown

@@ -29,7 +29,7 @@ def test_failure_shows_case_and_names_the_mistake(wrong, hint, capsys):
     """The first failing case shows input, expected, got, and the matching hint."""
     assert checks.dense_forward(wrong) is False
     out = capsys.readouterr().out
-    for part in ("✗ dense_forward", "x = array", "expected:", "got:", hint):
+    for part in ("✗ dense_forward", "x = array", "expected out:", "got out:", hint):
         assert part in out
 
 

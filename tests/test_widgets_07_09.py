@@ -26,9 +26,12 @@ def test_dropout_demo_mask_scale_and_mean():
 
 
 def test_dropout_plot_and_show():
-    """Three panels; show_dropout_mask runs headless."""
+    """Three panels (two colour bars, a legend on the mask); show_dropout_mask runs headless."""
     figure = dropout_mask.plot_dropout_demo(dropout_mask.dropout_demo(0.3), 0.3)
-    assert len(figure.axes) == 3
+    panels = [axis for axis in figure.axes if axis.images]
+    assert len(panels) == 3
+    labels = [text.get_text() for text in panels[1].get_legend().get_texts()]
+    assert labels == ["kept (1)", "dropped (0)"]
     plt.close("all")
     dropout_mask.show_dropout_mask()
     plt.close("all")

@@ -7,7 +7,10 @@ the learner's answer equals the answer of a known wrong implementation (a
 forgotten bias, a kernel that was not flipped, ...).
 
 A check never raises: an exception in the learner's code is reported as a
-failed case, and the check returns False.
+failed case, and the check returns False. A function that still raises
+NotImplementedError (an unwritten exercise) is reported in one line and is not
+counted as an attempt: stronger help ("more help", then where the worked
+solution is, on an instructor's copy only) comes after real failed attempts.
 """
 
 import contextvars
@@ -29,11 +32,19 @@ CURRENT_LESSON = contextvars.ContextVar("current_lesson", default="?")
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 
+QUIET = contextvars.ContextVar("quiet_check", default=False)
+
+
 def solution_pointer(lesson, name):
-    """Where the worked solution of exercise `name` of lesson `lesson` (e.g. '01') is."""
+    """Where the worked solution of exercise `name` of lesson `lesson` (e.g. '01') is.
+
+    Only an instructor's copy of the course has solutions/; elsewhere there is no
+    pointer ('') rather than a path the learner cannot open.
+    """
     matches = sorted(SOLUTIONS.glob(f"{lesson}_*/*.ipynb")) if SOLUTIONS.is_dir() else []
-    where = (matches[0].relative_to(SOLUTIONS.parent) if matches
-             else f"lesson {lesson}'s notebook in the course's solutions/ folder")
+    if not matches:
+        return ""
+    where = matches[0].relative_to(SOLUTIONS.parent)
     return f"Still stuck? The worked solution is in {where}, in the cell that defines {name}."
 
 
@@ -53,10 +64,15 @@ class Case:
 
 @dataclass
 class Mistake:
-    """A known wrong implementation and the hint to show when an answer matches it."""
+    """A known wrong implementation and the hint to show when an answer matches it.
+
+    `error`, when given, is an exception class: the hint is shown too when the
+    learner's function raises it (a float index from `/` where `//` is meant).
+    """
 
     implementation: object
     hint: str
+    error: type = None
 
 
 def _copy(value):
@@ -70,23 +86,103 @@ def _copy(value):
     return value
 
 
+SMALL_ARRAY = 64  # arrays with at most this many values are shown whole
+
+
+def plain(value):
+    """A NumPy scalar as the Python number it holds (so it prints as 3.0, not np.float64(3.0))."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _array_text(value):
+    return np.array2string(np.asarray(value), precision=4, suppress_small=True, separator=", ",
+                           threshold=SMALL_ARRAY + 1)
+
+
 def _describe(value, limit=6):
     """A short, readable rendering of a value for a failure message."""
+    value = plain(value)
     if isinstance(value, np.ndarray):
-        if value.size <= limit * limit and value.ndim <= 2:
-            body = np.array2string(value, precision=4, suppress_small=True, separator=", ")
-            return f"array of shape {value.shape}, dtype {value.dtype}:\n{body}"
+        if value.ndim == 4 and value.size <= 2 * SMALL_ARRAY:  # NHWC: one 2-D picture a slice
+            slices = [f"[{n}, :, :, {c}] =\n{_array_text(value[n, :, :, c])}"
+                      for n in range(value.shape[0]) for c in range(value.shape[3])]
+            return (f"array of shape {value.shape}, dtype {value.dtype}, shown as "
+                    f"[image, :, :, channel]:\n" + "\n".join(slices))
+        if value.size <= SMALL_ARRAY:
+            return f"array of shape {value.shape}, dtype {value.dtype}:\n{_array_text(value)}"
         return (f"array of shape {value.shape}, dtype {value.dtype}, "
-                f"first values {np.round(value.ravel()[:limit], 4).tolist()}")
+                f"first values {[plain(v) for v in np.round(value.ravel()[:limit], 4)]}")
     if isinstance(value, tuple):
         return "(" + ", ".join(_describe(item, limit) for item in value) + ")"
     if isinstance(value, list) and value and isinstance(value[0], np.ndarray):
         return f"a list of {len(value)} arrays, the first: " + _describe(value[0], limit)
+    if isinstance(value, list):
+        return repr([plain(item) for item in value])
     return repr(value)
+
+
+def first_difference(got, expected, rtol=1e-5, atol=1e-6):
+    """One line naming the first position where two same-shaped arrays differ, or ''."""
+    try:
+        got_array = np.asarray(got, dtype=float)
+        expected_array = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return ""
+    if got_array.shape != expected_array.shape:
+        return (f"the shapes differ: expected {expected_array.shape}, "
+                f"got {got_array.shape}" if got_array.ndim or expected_array.ndim else "")
+    if got_array.ndim == 0:
+        return ""
+    with np.errstate(invalid="ignore"):
+        close = np.isclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True)
+    wrong = np.argwhere(~close)
+    if not len(wrong):
+        return ""
+    index = tuple(int(i) for i in wrong[0])
+    where = "[" + ", ".join(str(i) for i in index) + "]"
+    return (f"first difference at {where}: expected {plain(expected_array[index]):.6g}, "
+            f"got {plain(got_array[index]):.6g} ({len(wrong)} of {got_array.size} values differ)")
+
+
+class Part:
+    """Picks one named element of a tuple result, e.g. `out` of `(out, cache)`.
+
+    A result that is not a tuple of the right length is reported as such
+    instead of being compared.
+    """
+
+    def __init__(self, index, names):
+        self.index, self.names = index, tuple(names)
+        self.name = self.names[index]
+
+    def __call__(self, result):
+        if isinstance(result, (tuple, list)) and len(result) == len(self.names):
+            return result[self.index]
+        return NotATuple(result, self.names)
+
+
+OUT = Part(0, ("out", "cache"))
+
+
+class NotATuple:
+    """What a Part returns for a result that is not the expected tuple."""
+
+    def __init__(self, result, names):
+        self.result, self.names = result, names
+
+    def __repr__(self):
+        kind = (f"a tuple of {len(self.result)}" if isinstance(self.result, (tuple, list))
+                else _describe(self.result).split(":")[0])
+        return (f"{kind}, not the tuple ({', '.join(self.names)}); "
+                f"return {', '.join(self.names)}")
 
 
 def same_answer(got, expected, rtol=1e-5, atol=1e-6):
     """True when `got` equals `expected`: same shape, same values within tolerance."""
+    if isinstance(got, NotATuple) or isinstance(expected, NotATuple):
+        return False
     if isinstance(expected, tuple):
         return (isinstance(got, (tuple, list)) and len(got) == len(expected)
                 and all(same_answer(g, e, rtol, atol) for g, e in zip(got, expected)))
@@ -127,7 +223,8 @@ def _call(function, case):
 
 
 def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
-              output=None, compare=same_answer):
+              output=None, compare=same_answer, parts=None, inputs_read_only=True,
+              mistake_compare=None):
     """Try `function` on every case, print a pass or the first failure, and record it.
 
     Inputs:
@@ -137,60 +234,178 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
     - cases: a list of Case
     - mistakes: Mistake objects tried, in order, when a case fails
     - generic_hint: shown when no known mistake matches, and as extra help
-      from the second failure on
+      ("more help") from the second real failure on
     - output: optional function that picks the part of the result to compare
-      (for example the first element of an (out, cache) pair)
+      (OUT picks `out` of an (out, cache) pair, and names it in the report)
     - compare: function(got, expected) -> bool
+    - parts: names of the elements of a tuple result, e.g. ("dx", "dw", "db"),
+      used to say which element differs
+    - mistake_compare: function(got, wrong_answer) -> bool that recognises a known
+      mistake (default: compare)
+    - inputs_read_only: an array argument that the learner's function changes in
+      place fails the case (the caller, or the cache, still needs it)
 
     Returns True when every case passed.
     """
-    hint = _first_failure(name, function, reference, cases, mistakes, generic_hint,
-                          output or (lambda result: result), compare)
-    passed = hint is None
+    outcome, hint = _first_failure(name, function, reference, cases, mistakes, generic_hint,
+                                   output or (lambda result: result), compare, parts,
+                                   inputs_read_only, mistake_compare or compare)
+    return finish(name, outcome, hint=hint, generic_hint=generic_hint,
+                  passed_text=f"all {len(cases)} checks passed")
+
+
+def finish(name, outcome, hint="", generic_hint="", passed_text="passed"):
+    """Record the outcome ('pass', 'fail' or 'stub') and print the pass line or the help.
+
+    A stub (a function that still raises NotImplementedError) is not an attempt:
+    it is neither recorded nor counted towards stronger help. Returns True on a pass.
+    """
+    if outcome == "stub":
+        return False
+    passed = outcome == "pass"
     lesson = CURRENT_LESSON.get()
-    entry = progress.record(name, lesson, passed)
+    entry = {} if QUIET.get() else progress.record(name, lesson, passed)
     if passed:
-        print(f"✓ {name}: all {len(cases)} checks passed. {PASS_NOTE}")
+        print(f"✓ {name}: {passed_text}. {PASS_NOTE}")
         return True
     if hint:
         print(f"  hint: {hint}")
     failures = entry.get("failures", 0)
     if failures >= progress.STRONGER_HINT_AFTER and generic_hint and hint != generic_hint:
         print(f"  more help: {generic_hint}")
-    if failures >= progress.SOLUTION_POINTER_AFTER:
-        print("  " + solution_pointer(lesson, name))
+    pointer = solution_pointer(lesson, name)
+    if failures >= progress.SOLUTION_POINTER_AFTER and pointer:
+        print("  " + pointer)
     return False
 
 
-def _first_failure(name, function, reference, cases, mistakes, generic_hint, pick, compare):
-    """Print the first failing case; return its hint ('' for none), or None when all pass."""
+def not_written(name):
+    """The line a check prints for a stub; returns the 'stub' outcome."""
+    print(f"✗ {name}: not written yet (the function still raises NotImplementedError). "
+          "Write it in the exercise's cell, run that cell, then run this check again.")
+    return "stub"
+
+
+def _show(label, value):
+    print(f"  {label}" + textwrap.indent(_describe(value), "    ").lstrip())
+
+
+def _report(expected, got, parts, pick):
+    """Print expected and got, naming the tuple element that differs and where."""
+    name = getattr(pick, "name", None)
+    if (parts and isinstance(expected, tuple) and isinstance(got, (tuple, list))
+            and len(got) == len(expected) == len(parts)):
+        for part, e, g in zip(parts, expected, got):
+            if not same_answer(g, e):
+                _show(f"expected {part}: ", e)
+                _show(f"got {part}:      ", g)
+                difference = first_difference(g, e)
+                if difference:
+                    print(f"  {part}: {difference}")
+                return
+    if parts and isinstance(expected, tuple) and not isinstance(got, NotATuple):
+        got = NotATuple(got, parts) if not (isinstance(got, (tuple, list))
+                                           and len(got) == len(parts)) else got
+    labels = ((f"expected {name}: ", f"got {name}:      ") if name
+              else ("expected: ", "got:      "))
+    _show(labels[0], expected)
+    _show(labels[1], got)
+    if not isinstance(got, NotATuple):
+        difference = first_difference(got, expected)
+        if difference:
+            print(f"  {name + ': ' if name else ''}{difference}")
+
+
+def _lenient(pick, result):
+    """pick(result) for the course's own functions, which may return the part alone."""
+    picked = pick(result)
+    return result if isinstance(picked, NotATuple) else picked
+
+
+IN_PLACE_HINT = ("Do not change your function's inputs in place (x[...] = ..., x *= ..., "
+                 "w -= ...): the caller still needs them, and a cache that holds them would "
+                 "be spoiled. Compute a new array instead (np.maximum(x, 0), x * mask, "
+                 "w - step, or work on x.copy()).")
+
+
+def _changed_inputs(reference, case, args, kwargs):
+    """Names of the array arguments that differ from the case's originals after a call."""
+    try:
+        names = list(inspect.signature(reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    changed = []
+    for index, (before, after) in enumerate(zip(case.args, args)):
+        if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and (
+                before.shape != after.shape
+                or not np.array_equal(before, after, equal_nan=True)):
+            changed.append(names[index] if index < len(names) else f"argument {index + 1}")
+    for key, before in case.kwargs.items():
+        after = kwargs.get(key)
+        if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and (
+                before.shape != after.shape
+                or not np.array_equal(before, after, equal_nan=True)):
+            changed.append(key)
+    return changed
+
+
+def _same_error(first, second):
+    return type(first) is type(second) and str(first) == str(second)
+
+
+def _first_failure(name, function, reference, cases, mistakes, generic_hint, pick, compare,
+                   parts=None, inputs_read_only=True, mistake_compare=None):
+    """Print the first failing case; return (outcome, hint)."""
+    mistake_compare = mistake_compare or compare
     for number, case in enumerate(cases, start=1):
-        expected = pick(_call(reference, case))
+        expected = _lenient(pick, _call(reference, case))
+        args, kwargs = _copy(case.args), _copy(case.kwargs)
         try:
-            got = pick(_call(function, case))
+            with np.errstate(all="ignore"):
+                got = pick(function(*args, **kwargs))
         except NotImplementedError:
-            print(f"✗ {name}: not written yet (the function still raises NotImplementedError).")
-            return ""
+            return not_written(name), ""
         except Exception as error:  # the learner's code, any error at all
             where = traceback.format_exception_only(type(error), error)[-1].strip()
             print(f"✗ {name}: case {number} of {len(cases)} ({case.label}) raised {where}")
             print(_describe_inputs(reference, case))
-            return generic_hint
+            hint = generic_hint
+            for mistake in mistakes:
+                if getattr(mistake, "error", None) and isinstance(error, mistake.error):
+                    hint = mistake.hint
+                    break
+                if mistake.implementation is None:
+                    continue
+                try:  # a known mistake that raises the very same error
+                    with np.errstate(all="ignore"):
+                        _call(mistake.implementation, case)
+                except Exception as wrong_error:
+                    if _same_error(error, wrong_error):
+                        hint = mistake.hint
+                        break
+            return "fail", hint
+        changed = _changed_inputs(reference, case, args, kwargs) if inputs_read_only else []
+        if changed:
+            print(f"✗ {name}: case {number} of {len(cases)} ({case.label}) changed its input "
+                  f"{', '.join(changed)} in place.")
+            print(_describe_inputs(reference, case))
+            return "fail", IN_PLACE_HINT
         if compare(got, expected):
             continue
         hint = generic_hint
         for mistake in mistakes:
+            if mistake.implementation is None:
+                continue
             try:
                 with np.errstate(all="ignore"):
-                    wrong_answer = pick(_call(mistake.implementation, case))
-                if compare(got, wrong_answer):
+                    wrong_answer = _lenient(pick, _call(mistake.implementation, case))
+                if mistake_compare(got, wrong_answer):
                     hint = mistake.hint
                     break
             except Exception:
                 continue
         print(f"✗ {name}: case {number} of {len(cases)} failed ({case.label}).")
         print(_describe_inputs(reference, case))
-        print("  expected: " + textwrap.indent(_describe(expected), "    ").lstrip())
-        print("  got:      " + textwrap.indent(_describe(got), "    ").lstrip())
-        return hint
-    return None
+        _report(expected, got, parts, pick)
+        return "fail", hint
+    return "pass", None

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib import layers, shapes
-from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.checks._core import OUT, Case, Mistake, run_check
 
 
 def _dense_cases():
@@ -20,7 +20,7 @@ def dense_forward(function):
     """Check a learner's dense_forward(x, w, b) -> (out, cache) against the reference."""
     return run_check(
         "dense_forward", function, layers.dense_forward, _dense_cases(),
-        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        output=OUT,
         mistakes=[
             Mistake(lambda x, w, b: (x @ w, None),
                     "The output is x @ w without the bias: add b to every row."),
@@ -41,7 +41,7 @@ def relu_forward(function):
               for shape in [(3, 4), (2, 3, 5), (10,)]]
     return run_check(
         "relu_forward", function, layers.relu_forward, cases,
-        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        output=OUT,
         mistakes=[
             Mistake(lambda x: (np.abs(x), None), "ReLU sets negatives to 0; abs flips their sign."),
             Mistake(lambda x: (np.clip(x, 0, 1), None), "ReLU has no upper limit: do not clip at 1."),
@@ -55,6 +55,7 @@ def softmax(function):
     rng = np.random.default_rng(103)
     cases = [Case((np.array([[1.0, 2.0, 3.0]]),), label="one row"),
              Case((rng.normal(size=(4, 5)),), label="4 rows of 5 logits"),
+             Case((rng.normal(size=(3, 3)),), label="3 rows of 3 logits"),
              Case((np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]]),),
                   label="very large logits")]
 
@@ -63,9 +64,22 @@ def softmax(function):
             e = np.exp(x)
             return e / e.sum(axis=-1, keepdims=True)
 
+    def no_keepdims(x):
+        shifted = x - x.max(axis=-1, keepdims=True)
+        return np.exp(shifted) / np.exp(shifted).sum(axis=-1)
+
+    def max_no_keepdims(x):
+        shifted = x - x.max(axis=-1)
+        return np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+
+    keepdims = ("Keep the summed (or max) axis: x.sum(axis=-1, keepdims=True) has shape (N, 1) "
+                "and divides each row by its own sum; without keepdims the (N,) result is "
+                "broadcast along the rows, which mixes rows up (or fails when N != M).")
     return run_check(
         "softmax", function, layers.softmax, cases,
         mistakes=[
+            Mistake(no_keepdims, keepdims),
+            Mistake(max_no_keepdims, keepdims),
             Mistake(no_max_shift,
                     "np.exp overflows for large logits: subtract each row's max first "
                     "(the result does not change, the numbers stay small)."),

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course_lib import layers
-from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.checks._core import OUT, Case, Mistake, run_check
 from course_lib.layers.conv import pad_images
 
 FIGURE_X = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
@@ -107,6 +107,45 @@ def _one_sided(x, w, b, stride=1, padding="valid"):
     return layers.conv2d_forward(padded, w, b, stride=stride, padding="valid")[0]
 
 
+def _stride_ignored(x, w, b, stride=1, padding="valid"):
+    """Windows every pixel: the stride left out everywhere."""
+    return _reference(x, w, b, 1, padding)
+
+
+def _pads(x, w, stride, padding):
+    from course_lib import shapes
+
+    return [shapes.padding_amounts(size, f, stride, padding)
+            for size, f in zip(x.shape[1:3], w.shape[:2])]
+
+
+def _window_at_r(x, w, b, stride=1, padding="valid"):
+    """The output size of the stride, but the window at row r instead of r * stride."""
+    from course_lib import shapes
+
+    sizes = [shapes.conv_output_size(size, f, stride, padding)
+             for size, f in zip(x.shape[1:3], w.shape[:2])]
+    padded = pad_images(x, _pads(x, w, stride, padding))
+    dense = layers.conv2d_forward(padded, w, b, stride=1, padding="valid")[0]
+    return dense[:, :sizes[0], :sizes[1]]
+
+
+def _symmetric_same(x, w, b, stride=1, padding="valid"):
+    """'same' as (F - 1) // 2 zeros on every side, whatever the stride."""
+    if padding != "same":
+        return _reference(x, w, b, stride, padding)
+    return _reference(x, w, b, stride, (w.shape[0] - 1) // 2)
+
+
+def _true_division(x, w, b, stride=1, padding="valid"):
+    """The output size computed with / : a float, which np.zeros refuses."""
+    pads = _pads(x, w, stride, padding)
+    out_h = (x.shape[1] + sum(pads[0]) - w.shape[0]) / stride + 1
+    out_w = (x.shape[2] + sum(pads[1]) - w.shape[1]) / stride + 1
+    np.zeros((x.shape[0], out_h, out_w, w.shape[3]))  # raises TypeError, as the learner's does
+    return _reference(x, w, b, stride, padding)
+
+
 def conv2d_forward(function):
     """Check a learner's conv2d_forward(x, w, b, stride, padding) -> (out, cache)."""
     def channel0(x, w, b, stride=1, padding="valid"):
@@ -119,7 +158,7 @@ def conv2d_forward(function):
 
     return run_check(
         "conv2d_forward", function, _reference, _conv_cases(),
-        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        output=OUT,
         mistakes=[
             Mistake(lambda x, w, b, stride=1, padding="valid":
                     _reference(x, w[::-1, ::-1], b, stride, padding),
@@ -131,6 +170,19 @@ def conv2d_forward(function):
                     "The bias goes on every image of the batch, not only the first."),
             Mistake(channel0,
                     "Sum the products over all input channels: the window is (KH, KW, C)."),
+            Mistake(_stride_ignored,
+                    "Use the stride: the window of output pixel (r, c) starts at row r * stride "
+                    "and column c * stride, and there are (H_pad - KH) // stride + 1 rows."),
+            Mistake(_window_at_r,
+                    "The output has the right size, but the window of output row r starts at "
+                    "row r * stride of the padded input, not at row r."),
+            Mistake(_symmetric_same,
+                    "'same' is not (F - 1) // 2 zeros on each side: TensorFlow pads "
+                    "max((H_out - 1) * S + F - H, 0) in total, total // 2 at the top/left and "
+                    "the rest (one more when odd) at the bottom/right."),
+            Mistake(_true_division,
+                    "The output size is an int: use // ((H_pad - KH) // stride + 1); / gives a "
+                    "float, which np.zeros and range() refuse."),
             Mistake(_one_sided,
                     "Pad on both sides: P zeros at the top and the bottom (and left, right); "
                     "for 'same' put total // 2 first and the odd one at the bottom/right."),

@@ -2,9 +2,11 @@
 
 import math
 
+import numpy as np
+
 from course_lib import shapes
 from course_lib.cases import conv_output_shape_cases, conv_output_size_cases, pool_output_shape_cases
-from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.checks._core import Case, Mistake, run_check, same_answer
 
 
 def _size_with(valid, same, explicit):
@@ -18,6 +20,8 @@ def _size_with(valid, same, explicit):
     return size
 
 
+DIVISION_HINT = ("A size is a whole number: use // (floor division) or math.ceil, not / alone, "
+                 "which gives a float such as 3.5 or 3.0.")
 RIGHT_VALID = lambda n, f, s: math.ceil((n - f + 1) / s)  # noqa: E731
 RIGHT_SAME = lambda n, f, s: math.ceil(n / s)  # noqa: E731
 RIGHT_EXPLICIT = lambda n, f, s, p: (n - f + 2 * p) // s + 1  # noqa: E731
@@ -34,7 +38,41 @@ SIZE_MISTAKES = [
             "'same' keeps the size only with stride 1; in general it is ceil(n / stride)."),
     Mistake(_size_with(RIGHT_VALID, RIGHT_SAME, lambda n, f, s, p: (n - f + p) // s + 1),
             "An int padding P adds P zeros on EACH side: the padded size is n + 2P."),
+    Mistake(_size_with(lambda n, f, s: (n - f) / s + 1, lambda n, f, s: n / s,
+                       lambda n, f, s, p: (n - f + 2 * p) / s + 1),
+            DIVISION_HINT),
+    Mistake(_size_with(lambda n, f, s: float(RIGHT_VALID(n, f, s)),
+                       lambda n, f, s: float(RIGHT_SAME(n, f, s)),
+                       lambda n, f, s, p: (n - f + 2 * p) / s // 1 + 1),
+            DIVISION_HINT),
 ]
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def exact_ints(got, expected):
+    """The same numbers as `expected`, and every one an int (a size is never 3.0 or 3.5)."""
+    if isinstance(expected, tuple):
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(exact_ints(g, e) for g, e in zip(got, expected)))
+    return _is_int(got) and same_answer(got, expected)
+
+
+def same_kind(got, expected):
+    """The same numbers, each an int where `expected` has an int (to recognise a mistake)."""
+    if isinstance(expected, tuple):
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(same_kind(g, e) for g, e in zip(got, expected)))
+    return _is_int(got) == _is_int(expected) and same_answer(got, expected)
+
+
+def _as_floats(function):
+    def floats(*args, **kwargs):
+        result = function(*args, **kwargs)
+        return tuple(float(v) for v in result) if isinstance(result, tuple) else float(result)
+    return floats
 
 
 def _size_cases():
@@ -52,7 +90,7 @@ def conv_output_size(function):
     """Check a learner's conv_output_size(n, f, stride, padding)."""
     return run_check(
         "conv_output_size", function, shapes.conv_output_size, _size_cases(),
-        mistakes=SIZE_MISTAKES,
+        mistakes=SIZE_MISTAKES, compare=exact_ints, mistake_compare=same_kind,
         generic_hint="valid: ceil((n - f + 1) / s); same: ceil(n / s); int P: "
                      "(n - f + 2P) // s + 1.")
 
@@ -81,7 +119,9 @@ def conv_output_shape(function):
     return run_check(
         "conv_output_shape", function, shapes.conv_output_shape, cases,
         mistakes=[Mistake(swapped, "The depth of a conv output is the number of filters, "
-                                   "not the input's channels.")],
+                                   "not the input's channels."),
+                  Mistake(_as_floats(shapes.conv_output_shape), DIVISION_HINT)],
+        compare=exact_ints, mistake_compare=same_kind,
         generic_hint="Apply conv_output_size to H and to W (with their own kernel size and "
                      "stride when pairs are given); the depth is `filters`.")
 
@@ -113,6 +153,8 @@ def pool_output_shape(function):
         mistakes=[Mistake(stride_one, "In Keras strides=None means strides = pool_size "
                                       "(windows that do not overlap), not 1."),
                   Mistake(strides_swapped, "A strides pair is (rows, columns): its first "
-                                           "number is the step along the height.")],
+                                           "number is the step along the height."),
+                  Mistake(_as_floats(shapes.pool_output_shape), DIVISION_HINT)],
+        compare=exact_ints, mistake_compare=same_kind,
         generic_hint="Pooling uses the conv formulas with the pool size as the window; "
                      "strides=None means strides = pool_size; the depth does not change.")

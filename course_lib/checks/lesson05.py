@@ -4,7 +4,7 @@ import numpy as np
 
 from course_lib import layers
 from course_lib.cases import pool_cases
-from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.checks._core import OUT, Case, Mistake, run_check
 
 FIGURE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
                   dtype=float)[None, :, :, None]
@@ -47,8 +47,12 @@ def max_pool2d_forward(function):
                   _windows(x, pool_size, stride or 1, lambda v: v.max(axis=(1, 2))))
     return run_check(
         "max_pool2d_forward", function, layers.max_pool2d_forward, _pool_cases(501),
-        output=_first,
+        output=OUT,
         mistakes=[
+            Mistake(lambda x, pool_size=2, stride=None:
+                    _windows(x, pool_size, pool_size, lambda v: v.max(axis=(1, 2))),
+                    "Use the `stride` argument: windows start every `stride` pixels (only "
+                    "stride=None means stride = pool_size); you always stepped by pool_size."),
             Mistake(stride_one, "With stride=None the stride equals pool_size (Keras' default), "
                                 "so windows do not overlap; you used a stride of 1."),
             Mistake(lambda x, pool_size=2, stride=None:
@@ -71,7 +75,7 @@ def avg_pool2d_forward(function):
 
     return run_check(
         "avg_pool2d_forward", function, layers.avg_pool2d_forward, _pool_cases(502),
-        output=_first,
+        output=OUT,
         mistakes=[
             Mistake(divide_by(lambda p: p), "A p x p window holds p*p values: divide the sum "
                                             "by pool_size ** 2, not by pool_size."),
@@ -95,7 +99,7 @@ def global_avg_pool2d_forward(function):
               for shape in [(2, 3, 3, 4), (1, 5, 2, 3), (4, 1, 1, 6), (3, 4, 4, 4)]]
     return run_check(
         "global_avg_pool2d_forward", function, layers.global_avg_pool2d_forward, cases,
-        output=_first,
+        output=OUT,
         mistakes=[
             Mistake(lambda x: (x.mean(axis=3), None),
                     "Average over the pixels (axes 1 and 2), one number per channel; "

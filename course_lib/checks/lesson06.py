@@ -56,10 +56,27 @@ def _dx_not_cropped(x, w, dout, stride, padding):
     return layers.conv2d_backward(dout, cache)[0]
 
 
+def _dx_assigned(x, w, dout, stride, padding):
+    """dx with `=` where `+=` is meant: overlapping windows keep only the last one's share."""
+    _, cache = layers.conv2d_forward(x, w, np.zeros(w.shape[3]), stride, padding)
+    pads = cache[4]
+    kernel_h, kernel_w = w.shape[:2]
+    padded = np.zeros((x.shape[0], x.shape[1] + sum(pads[0]), x.shape[2] + sum(pads[1]),
+                       x.shape[3]))
+    for r in range(dout.shape[1]):
+        for c in range(dout.shape[2]):
+            top, left = r * stride, c * stride
+            padded[:, top:top + kernel_h, left:left + kernel_w, :] = np.einsum(
+                "nk,ijck->nijc", dout[:, r, c, :], w)
+    return padded[:, pads[0][0]:padded.shape[1] - pads[0][1],
+                  pads[1][0]:padded.shape[2] - pads[1][1], :]
+
+
 def conv2d_backward(function):
     """Check a learner's conv2d_backward(dout, cache), cache = (x, w, b, stride, padding)."""
     return run_check(
         "conv2d_backward", _with_cache(function), _reference_backward, _conv_cases(),
+        parts=("dx", "dw", "db"),
         mistakes=[
             Mistake(_changed(2, lambda x, w, dout, s, p: dout.sum(axis=0)),
                     "db sums dout over the batch AND every output position: "
@@ -72,6 +89,9 @@ def conv2d_backward(function):
                              _reference_backward(x, w, np.zeros(w.shape[3]), dout, s, p)[1]
                              / x.shape[0]),
                     "dw is a sum over the batch, not a mean: do not divide by N."),
+            Mistake(_changed(0, _dx_assigned),
+                    "Windows overlap, so one input pixel gets gradient from several output "
+                    "pixels: add into dx (dx_pad[window] += ...), do not assign (=)."),
             Mistake(_changed(0, _dx_not_cropped),
                     "dx must have the shape of x: cut the padding off the padded gradient."),
         ],
@@ -118,6 +138,7 @@ def numerical_gradient(function):
     return run_check(
         "numerical_gradient", function, reference, cases,
         compare=lambda got, expected: _close(got, expected, 1e-6),
+        inputs_read_only=False,  # it perturbs x in place by design, and restores it
         mistakes=[
             Mistake(one_sided, "That is a one-sided difference (f(x+h) - f(x)) / h, accurate only "
                                "to about h: use (f(x+h) - f(x-h)) / (2h)."),

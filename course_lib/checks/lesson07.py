@@ -4,7 +4,7 @@ import numpy as np
 
 from course_lib import layers, regularization
 from course_lib.cases import dropout_cases
-from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.checks._core import OUT, Case, Mistake, run_check
 
 
 def _dropout_cases():
@@ -57,7 +57,7 @@ def dropout_forward(function):
     return run_check(
         "dropout_forward", _with_seed(function), _with_seed(layers.dropout_forward),
         _dropout_cases(),
-        output=lambda result: result[0] if isinstance(result, tuple) else result,
+        output=OUT,
         mistakes=[
             Mistake(no_rescale, "Inverted dropout scales the kept units by 1 / (1 - rate), so "
                                 "the expected activation stays the same."),

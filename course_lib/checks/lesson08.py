@@ -133,6 +133,7 @@ def batchnorm_backward(function, forward=None):
     return run_check(
         "batchnorm_backward", through(layers.batchnorm_forward, function),
         through(layers.batchnorm_forward, layers.batchnorm_backward), cases,
+        parts=("dx", "dgamma", "dbeta"),
         mistakes=[
             Mistake(no_mean_variance_paths,
                     "In training mode the mean and variance depend on x: dx = dout * gamma / "

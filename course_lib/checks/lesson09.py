@@ -180,6 +180,10 @@ def softmax_cross_entropy(function):
         loss, dlogits = losses.softmax_cross_entropy(logits, labels)
         return loss * len(labels), dlogits * len(labels)
 
+    def gradient_summed(logits, labels):
+        loss, dlogits = losses.softmax_cross_entropy(logits, labels)
+        return loss, dlogits * len(labels)
+
     def unstable(logits, labels):
         e = np.exp(logits)
         p = e / e.sum(axis=1, keepdims=True)
@@ -200,6 +204,8 @@ def softmax_cross_entropy(function):
         mistakes=[
             Mistake(summed, "Average over the batch: loss = mean of -log p[label], and divide "
                             "dlogits by N too."),
+            Mistake(gradient_summed, "The loss is a mean over the batch, so its gradient is too: "
+                                     "dlogits = (softmax - one_hot) / N; you left out the / N."),
             Mistake(unstable, "np.exp overflows for large logits: subtract each row's max "
                               "first, and compute log-softmax, not log(softmax)."),
             Mistake(no_minus_one, "dlogits = (softmax - one_hot(labels)) / N: subtract 1 at each "

@@ -1,8 +1,13 @@
-"""Instant checks for lesson 10 (Keras: from MLP to CNN). Keras is imported when a check runs."""
+"""Instant checks for lesson 10 (Keras: from MLP to CNN). Keras is imported when a check runs.
+
+They share the core of the other lessons' checks (`_core.finish`): they never
+raise, a stub is not an attempt, results are recorded, and the help grows with
+real failed attempts.
+"""
 
 import traceback
 
-from course_lib.checks._core import PASS_NOTE
+from course_lib.checks._core import finish, not_written
 
 
 def layer_table(model):
@@ -19,21 +24,31 @@ def layer_table(model):
 
 
 def _build(name, function):
+    """(model, outcome): outcome is None when the call worked."""
     try:
-        return function()
+        return function(), None
     except NotImplementedError:
-        print(f"✗ {name}: not written yet (the function still raises NotImplementedError).")
+        return None, not_written(name)
     except Exception as error:  # the learner's code, any error at all
         print(f"✗ {name}: calling it raised {traceback.format_exception_only(type(error), error)[-1].strip()}")
-    return None
+    return None, "fail"
 
 
-def _compare_models(name, got_model, expected_model, hints):
-    if got_model is None:
-        return False
+def _compare_models(name, built, expected_model, hints):
+    got_model, outcome = built
+    if outcome is not None:
+        return finish(name, outcome, generic_hint=hints["shape"])
+    outcome, hint = _model_difference(name, got_model, expected_model, hints)
+    passed_text = (f"{len(layer_table(got_model))} layers, output shapes and "
+                   f"{got_model.count_params():,} parameters match the summary"
+                   if outcome == "pass" else "")
+    return finish(name, outcome, hint=hint, generic_hint=hints["shape"], passed_text=passed_text)
+
+
+def _model_difference(name, got_model, expected_model, hints):
     if not hasattr(got_model, "layers") or not hasattr(got_model, "count_params"):
         print(f"✗ {name}: expected a Keras model, got {type(got_model).__name__}.")
-        return False
+        return "fail", "return the model you built (return model)."
     got, expected = layer_table(got_model), layer_table(expected_model)
     got_types = [row[0] for row in got]
     expected_types = [row[0] for row in expected]
@@ -42,23 +57,18 @@ def _compare_models(name, got_model, expected_model, hints):
         print(f"✗ {name}: the layers are {got_types}")
         print(f"  expected:          {expected_types}")
         if "Dropout" in missing:
-            print(f"  hint: {hints['dropout']}")
-        elif "Flatten" in missing:
-            print(f"  hint: {hints['flatten']}")
-        elif "Rescaling" in missing:
-            print("  hint: the model starts with Rescaling(1 / 255): it receives uint8 pixels.")
-        else:
-            print("  hint: compare your layers one by one with the summary in the exercise.")
-        return False
+            return "fail", hints["dropout"]
+        if "Flatten" in missing:
+            return "fail", hints["flatten"]
+        if "Rescaling" in missing:
+            return "fail", "the model starts with Rescaling(1 / 255): it receives uint8 pixels."
+        return "fail", "compare your layers one by one with the summary in the exercise."
     for index, (row, want) in enumerate(zip(got, expected), start=1):
         if row != want:
             print(f"✗ {name}: layer {index} ({row[0]}) has output shape {row[1]} and "
                   f"{row[2]:,} parameters; expected {want[1]} and {want[2]:,}.")
-            print(f"  hint: {hints['shape']}")
-            return False
-    print(f"✓ {name}: {len(got)} layers, output shapes and {got_model.count_params():,} "
-          f"parameters match the summary. {PASS_NOTE}")
-    return True
+            return "fail", hints["shape"]
+    return "pass", None
 
 
 def build_mnist_mlp(function):
@@ -100,33 +110,36 @@ def compile_and_train(function):
     y = rng.integers(0, 10, size=40).astype("uint8")
     model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
                               keras.layers.Dense(10, activation="softmax")])
+    generic = ("model.compile(optimizer=..., loss='sparse_categorical_crossentropy', "
+               "metrics=['accuracy']), then return model.fit(x, y, epochs=epochs, "
+               "batch_size=batch_size, validation_split=0.2).")
     try:
         history = function(model, x, y, epochs=2, batch_size=16)
     except NotImplementedError:
-        print("✗ compile_and_train: not written yet (the function still raises NotImplementedError).")
-        return False
+        return finish("compile_and_train", not_written("compile_and_train"))
     except Exception as error:
         print("✗ compile_and_train: raised "
               f"{traceback.format_exception_only(type(error), error)[-1].strip()}")
-        return False
+        return finish("compile_and_train", "fail", hint=generic, generic_hint=generic)
+    outcome, hint = _history_difference(history)
+    return finish("compile_and_train", outcome, hint=hint, generic_hint=generic,
+                  passed_text="compiled, trained 2 epochs with validation")
+
+
+def _history_difference(history):
     logs = getattr(history, "history", None)
     if not isinstance(logs, dict):
         print(f"✗ compile_and_train: expected the History that model.fit returns, got "
               f"{type(history).__name__}.")
-        return False
+        return "fail", "return what model.fit returns (history = model.fit(...); return history)."
     if len(logs.get("loss", [])) != 2:
         print(f"✗ compile_and_train: asked for 2 epochs, the history has "
               f"{len(logs.get('loss', []))}.")
-        print("  hint: pass `epochs=epochs` (and `batch_size=batch_size`) to model.fit.")
-        return False
+        return "fail", "pass `epochs=epochs` (and `batch_size=batch_size`) to model.fit."
     if not any(key.startswith("val_") for key in logs):
         print("✗ compile_and_train: no validation curves in the history.")
-        print("  hint: model.fit(..., validation_split=0.2) keeps the last 20% for validation.")
-        return False
+        return "fail", "model.fit(..., validation_split=0.2) keeps the last 20% for validation."
     if not any("acc" in key for key in logs):
         print("✗ compile_and_train: no accuracy in the history.")
-        print("  hint: compile with metrics=['accuracy'].")
-        return False
-    print(f"✓ compile_and_train: compiled, trained 2 epochs with validation "
-          f"(history keys {sorted(logs)}). {PASS_NOTE}")
-    return True
+        return "fail", "compile with metrics=['accuracy']."
+    return "pass", None

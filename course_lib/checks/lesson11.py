@@ -1,8 +1,14 @@
-"""Instant checks for lesson 11 (transfer learning). Keras is imported when a check runs."""
+"""Instant checks for lesson 11 (transfer learning). Keras is imported when a check runs.
+
+They share the core of the other lessons' checks (`_core.finish`): they never
+raise, a stub is not an attempt, results are recorded, and the help grows with
+real failed attempts. `transfer_quiz` takes the learner's dict of answers (a
+quiz has no function to call).
+"""
 
 import traceback
 
-from course_lib.checks._core import PASS_NOTE
+from course_lib.checks._core import finish, not_written
 
 CASES = ("small_similar", "small_different", "large_similar", "large_different")
 _ACCEPTED = {"small_similar": {"A"}, "small_different": {"B"},
@@ -21,24 +27,32 @@ _WHY = {
 
 def transfer_quiz(answers):
     """Check the four transfer-learning cases, with the reasoning for a wrong one."""
+    outcome, hint = _quiz_difference(answers)
+    return finish("transfer_quiz", outcome, hint=hint,
+                  passed_text="all four cases answered well")
+
+
+def _quiz_difference(answers):
+    if answers is None:
+        print("✗ transfer_quiz: not answered yet (TRANSFER_QUIZ is not defined: write it in the "
+              "exercise's cell and run that cell).")
+        return "stub", ""
     if not isinstance(answers, dict):
         print(f"✗ transfer_quiz: expected a dict, got {type(answers).__name__}.")
-        return False
+        return "fail", ""
     missing = [case for case in CASES if case not in answers]
     if missing:
         print(f"✗ transfer_quiz: no answer yet for {missing}.")
-        return False
+        return "stub", ""
     for case in CASES:
         answer = str(answers[case]).strip().upper()
         if answer not in "ABCD" or len(answer) != 1:
             print(f"✗ transfer_quiz: {case}: answer with one letter A-D, got {answers[case]!r}.")
-            return False
+            return "fail", ""
         if answer not in _ACCEPTED[case]:
             print(f"✗ transfer_quiz: {case} is not {answer}.")
-            print(f"  hint: {_WHY[case]}")
-            return False
-    print(f"✓ transfer_quiz: all four cases answered well. {PASS_NOTE}")
-    return True
+            return "fail", _WHY[case]
+    return "pass", None
 
 
 def count_trainable_params(function):
@@ -54,61 +68,69 @@ def count_trainable_params(function):
         "the small base (with BatchNormalization)": pretrained.build_small_base(),
         "a frozen base": frozen,
     }
+    generic = ("add up the sizes (np.prod of the shape) of model.trainable_weights "
+               "and of model.non_trainable_weights.")
+    name = "count_trainable_params"
     for label, model in models.items():
         expected = training.count_trainable_params(model)
         try:
             got = function(model)
         except NotImplementedError:
-            print("✗ count_trainable_params: not written yet (the function still raises "
-                  "NotImplementedError).")
-            return False
+            return finish(name, not_written(name))
         except Exception as error:
             print(f"✗ count_trainable_params: on {label} it raised "
                   f"{traceback.format_exception_only(type(error), error)[-1].strip()}")
-            return False
-        if tuple(got) != expected:
+            return finish(name, "fail", hint=generic, generic_hint=generic)
+        try:
+            got = tuple(int(value) for value in got)
+        except (TypeError, ValueError):
+            print(f"✗ count_trainable_params: expected a pair (trainable, non_trainable), "
+                  f"got {got!r}.")
+            return finish(name, "fail", hint=generic, generic_hint=generic)
+        if got != expected:
             print(f"✗ count_trainable_params: on {label} expected (trainable, non_trainable) "
-                  f"= {expected}, got {tuple(got)}.")
-            if tuple(got) == (model.count_params(), 0):
-                print("  hint: count_params() counts every weight; a frozen layer's weights and "
-                      "BatchNormalization's moving mean/variance are not trainable.")
-            else:
-                print("  hint: add up the sizes (np.prod of the shape) of model.trainable_weights "
-                      "and of model.non_trainable_weights.")
-            return False
-    print(f"✓ count_trainable_params: right on {len(models)} models. {PASS_NOTE}")
-    return True
+                  f"= {expected}, got {got}.")
+            hint = generic
+            if got == (model.count_params(), 0):
+                hint = ("count_params() counts every weight; a frozen layer's weights and "
+                        "BatchNormalization's moving mean/variance are not trainable.")
+            return finish(name, "fail", hint=hint, generic_hint=generic)
+    return finish(name, "pass", passed_text=f"right on {len(models)} models")
 
 
 def build_frozen_classifier(function):
     """Check that the base is frozen and the head is Flatten + Dense(num_classes, softmax)."""
     from course_lib import pretrained, training
 
+    name = "build_frozen_classifier"
+    generic = ("set base.trainable = False, then stack the base, Flatten and one "
+               "Dense(num_classes, activation='softmax').")
     base = pretrained.build_small_base()
     try:
         model = function(base, 5)
     except NotImplementedError:
-        print("✗ build_frozen_classifier: not written yet (the function still raises "
-              "NotImplementedError).")
-        return False
+        return finish(name, not_written(name))
     except Exception as error:
         print("✗ build_frozen_classifier: raised "
               f"{traceback.format_exception_only(type(error), error)[-1].strip()}")
-        return False
+        return finish(name, "fail", hint=generic, generic_hint=generic)
     if base.trainable:
         print("✗ build_frozen_classifier: the base is still trainable.")
-        print("  hint: set base.trainable = False before compiling.")
-        return False
-    shape = tuple(model.output_shape[1:])
+        return finish(name, "fail", hint="set base.trainable = False before compiling.",
+                      generic_hint=generic)
+    try:
+        shape = tuple(model.output_shape[1:])
+    except AttributeError:
+        print(f"✗ build_frozen_classifier: expected a Keras model, got {type(model).__name__}.")
+        return finish(name, "fail", hint="return the model you built.", generic_hint=generic)
     if shape != (5,):
         print(f"✗ build_frozen_classifier: output shape {shape}, expected (5,) for 5 classes.")
-        return False
+        return finish(name, "fail", hint=generic, generic_hint=generic)
     trainable, non_trainable = training.count_trainable_params(model)
     if trainable != 7 * 7 * 64 * 5 + 5:
         print(f"✗ build_frozen_classifier: {trainable:,} trainable parameters, expected "
               f"{7 * 7 * 64 * 5 + 5:,} (Flatten -> Dense(5) on 7x7x64 features).")
-        print("  hint: the head is Flatten then one Dense(num_classes, activation='softmax').")
-        return False
-    print(f"✓ build_frozen_classifier: base frozen, {trainable:,} trainable and "
-          f"{non_trainable:,} frozen parameters. {PASS_NOTE}")
-    return True
+        return finish(name, "fail", hint="the head is Flatten then one Dense(num_classes, "
+                      "activation='softmax').", generic_hint=generic)
+    return finish(name, "pass", passed_text=f"base frozen, {trainable:,} trainable and "
+                                            f"{non_trainable:,} frozen parameters")

@@ -84,7 +84,7 @@ def conv2d_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, of shape (N, H_out, W_out, K)
-    - cache: from conv2d_forward
+    - cache: from conv2d_forward, or the lessons' (x, w, b, stride, padding)
 
     Returns a tuple of:
     - dx: gradient with respect to x, of shape (N, H, W, C)
@@ -93,6 +93,8 @@ def conv2d_backward(dout, cache):
 
     Introduced in lesson 06.
     """
+    if len(cache) == 5:  # the cache the lessons' conv2d_forward returns
+        _, cache = conv2d_forward(*cache)
     x_shape, w, cols, stride, pads, (out_h, out_w) = cache
     batch, _, _, channels = x_shape
     kernel_h, kernel_w, _, filters = w.shape

@@ -30,7 +30,7 @@ def dense_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, of shape (N, M)
-    - cache: (x, w) from dense_forward
+    - cache: (x, w) from dense_forward, or lesson 01's (x, w, b)
 
     Returns a tuple of:
     - dx: gradient with respect to x, of shape (N, D)
@@ -39,7 +39,7 @@ def dense_backward(dout, cache):
 
     Introduced in lesson 01.
     """
-    x, w = cache
+    x, w = cache[:2]
     dout = as_float_arrays(dout)[0].astype(x.dtype, copy=False)
     check_shape("dense_backward", "dout", dout, (x.shape[0], w.shape[1]), "(N, M)")
     dx = dout @ w.T

@@ -88,13 +88,15 @@ def max_pool2d_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, of shape (N, H_out, W_out, C)
-    - cache: from max_pool2d_forward
+    - cache: from max_pool2d_forward, or lesson 05's (x, pool_size, stride)
 
     Returns:
     - dx: gradient with respect to x, of shape (N, H, W, C)
 
     Introduced in lesson 05.
     """
+    if len(cache) == 3:  # the cache lesson 05's max_pool2d_forward returns
+        _, cache = max_pool2d_forward(*cache)
     x_shape, pool, stride, pads, argmax, dtype = cache
     dout = _check_dout("max_pool2d_backward", dout, argmax.shape, dtype)
     return add_back(x_shape, pads, pool, stride, argmax.shape[1:3], dout.dtype,
@@ -133,9 +135,12 @@ def avg_pool2d_backward(dout, cache):
 
     Inputs and output: as max_pool2d_backward, with the cache of avg_pool2d_forward;
     each input pixel gets dout / (real cells of the window) from every window it is in.
+    Lesson 05's cache (x, pool_size, stride) works too.
 
     Introduced in lesson 05.
     """
+    if len(cache) == 3:  # the cache lesson 05's avg_pool2d_forward returns
+        _, cache = avg_pool2d_forward(*cache)
     x_shape, pool, stride, pads, count = cache
     out_shape = (x_shape[0], count.shape[1], count.shape[2], x_shape[3])
     dout = _check_dout("avg_pool2d_backward", dout, out_shape, count.dtype)
@@ -165,13 +170,15 @@ def global_avg_pool2d_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, of shape (N, C)
-    - cache: from global_avg_pool2d_forward
+    - cache: from global_avg_pool2d_forward, or lesson 05's x.shape
 
     Returns:
     - dx: dout / (H * W) spread over every pixel, of shape (N, H, W, C)
 
     Introduced in lesson 05.
     """
+    if len(cache) == 4:  # lesson 05's cache: x.shape alone
+        cache = (tuple(cache), np.dtype(float))
     (batch, height, width, channels), dtype = cache
     dout = _check_dout("global_avg_pool2d_backward", dout, (batch, channels), dtype, "(N, C)")
     share = dout[:, None, None, :] / dtype.type(height * width)

@@ -85,23 +85,40 @@ def activation_stats(outputs, activation="tanh"):
 
 def plot_bn_distributions(depth=6, weight_scale=1.0, activation="tanh", placement="before",
                           seed=0, figure=None):
-    """Histograms of every layer's activations: top row without batchnorm, bottom row with."""
-    figure = figure or plt.figure(figsize=(2.1 * depth, 4.4))
-    axes = figure.subplots(2, depth, sharey="row", squeeze=False)
+    """Histograms of every layer's activations: top row without batchnorm, bottom row with.
+
+    Every panel has the same x scale and the same y scale (the fraction of values per
+    bin), so the layers and the two rows compare at a glance.
+    """
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    figure = figure or plt.figure(figsize=(max(2.3 * depth, 8), 4.8))
+    axes = figure.subplots(2, depth, sharex=True, sharey=True, squeeze=False)
     rows = [("no batchnorm", None), (f"batchnorm {placement} {activation}", placement)]
-    for row, (label, batchnorm) in enumerate(rows):
-        outputs = mlp_activations(depth, weight_scale=weight_scale, activation=activation,
-                                  batchnorm=batchnorm, seed=seed)
+    runs = [(label, batchnorm, mlp_activations(depth, weight_scale=weight_scale,
+                                               activation=activation, batchnorm=batchnorm,
+                                               seed=seed))
+            for label, batchnorm in rows]
+    everything = np.concatenate([values.ravel() for _, _, outputs in runs for values in outputs])
+    low, high = np.percentile(everything, [0.5, 99.5])
+    if activation == "tanh":
+        low, high = min(low, -1.0), max(high, 1.0)
+    low, high = float(low) - 0.05 * (high - low), float(high) + 0.05 * (high - low)
+    for row, (label, batchnorm, outputs) in enumerate(runs):
         stats = activation_stats(outputs, activation)
         for layer, values in enumerate(outputs):
             axis = axes[row, layer]
-            low, high = (-1.05, 1.05) if activation == "tanh" and batchnorm != "after" else (
-                float(values.min()) - 1e-6, float(values.max()) + 1e-6)
-            axis.hist(values.ravel(), bins=40, range=(low, high), color=f"C{row}")
-            axis.set_title(f"layer {layer + 1}\nstd {stats['std'][layer]:.2f}", fontsize=8)
-            axis.tick_params(labelsize=7)
-            axis.set_yticks([])
-        axes[row, 0].set_ylabel(label, fontsize=8)
+            flat = np.clip(values.ravel(), low, high)
+            axis.hist(flat, bins=40, range=(low, high), color=f"C{row}",
+                      weights=np.full(flat.size, 1.0 / flat.size))
+            axis.set_title(f"layer {layer + 1}\nstd {stats['std'][layer]:.2f}", fontsize=9)
+            axis.tick_params(labelsize=8)
+            axis.xaxis.set_major_locator(MaxNLocator(3))
+        axes[row, 0].set_ylabel(f"{label}\nshare of values", fontsize=8)
+        axes[row, 0].yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        axes[row, 0].yaxis.set_major_locator(MaxNLocator(3))
+    for axis in axes[-1]:
+        axis.set_xlabel("activation", fontsize=8)
     figure.suptitle(f"{activation} MLP, weights N(0, {weight_scale:g}²/width)", fontsize=10)
     figure.tight_layout()
     return figure
@@ -123,10 +140,10 @@ def show_bn_distributions():
         draw,
         depth=widgets.IntSlider(value=4, min=2, max=8, description="layers"),
         weight_scale=widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.1,
-                                            description="weight scale"),
+                                            description="weight scale", style={"description_width": "initial"}),
         activation=widgets.Dropdown(options=["tanh", "relu"], value="tanh",
-                                    description="activation"),
+                                    description="activation", style={"description_width": "initial"}),
         placement=widgets.Dropdown(options=["before", "after"], value="before",
-                                   description="batchnorm"),
+                                   description="batchnorm", style={"description_width": "initial"}),
     )
     display(controls)

@@ -50,9 +50,19 @@ def plot_dropout_demo(result, rate, figure=None):
               (result["out"], f"output ×{result['scale']:.2f} (mean {result['mean_out']:.3f})",
                "viridis", vmax)]
     for axis, (values, title, cmap, top) in zip(axes, panels):
-        axis.imshow(values, cmap=cmap, vmin=0, vmax=top)
+        picture = axis.imshow(values, cmap=cmap, vmin=0, vmax=top)
         axis.set_title(title, fontsize=10)
-        axis.axis("off")
+        axis.set_xticks([])
+        axis.set_yticks([])
+        if cmap == "gray":  # the mask: say which colour is which
+            from matplotlib.patches import Patch
+
+            axis.legend(handles=[Patch(facecolor="white", edgecolor="0.3", label="kept (1)"),
+                                 Patch(facecolor="black", edgecolor="0.3", label="dropped (0)")],
+                        loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=2, fontsize=8,
+                        frameon=False)
+        else:
+            figure.colorbar(picture, ax=axis, fraction=0.046, pad=0.03)
     figure.suptitle(f"Dropout(rate={rate:.2f}) in training")
     figure.tight_layout()
     return figure

@@ -101,7 +101,7 @@ def show_layer_stack(input_shape=(32, 32, 3), layers=None):
 
     stack = list(layers or [])
     kind = widgets.Dropdown(options=LAYER_CHOICES, value="Conv2D", description="layer")
-    size = widgets.BoundedIntText(value=16, min=1, max=4096, description="filters/units")
+    size = widgets.BoundedIntText(value=16, min=1, max=4096, description="filters/units", style={"description_width": "initial"})
     window = widgets.IntSlider(value=2, min=1, max=7, description="window")
     padding = widgets.Dropdown(options=("same", "valid"), value="same", description="padding")
     add = widgets.Button(description="Add layer", button_style="primary")

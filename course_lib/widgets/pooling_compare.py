@@ -88,7 +88,7 @@ def show_pooling_compare(image=None):
 
     controls = widgets.interactive(
         draw,
-        pool_size=widgets.IntSlider(value=2, min=1, max=16, description="pool size"),
+        pool_size=widgets.IntSlider(value=2, min=1, max=16, description="pool size", style={"description_width": "initial"}),
         stride=widgets.IntSlider(value=2, min=1, max=16, description="stride"),
     )
     from IPython.display import display

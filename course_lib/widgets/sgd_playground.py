@@ -91,17 +91,22 @@ def sgd_fit_line(learning_rate, batch_size, num_epochs=10, seed=0, num_points=64
 
 def plot_sgd_fit(result, figure=None):
     """Left: the points and the fitted line; right: the loss after every step."""
-    figure = figure or plt.figure(figsize=(10, 3.4))
+    figure = figure or plt.figure(figsize=(10, 3.8))
     left, right = figure.subplots(1, 2)
-    left.scatter(result["x"], result["y"], s=12, color="0.5")
+    left.scatter(result["x"], result["y"], s=12, color="0.5", label="data")
     grid = np.array([-1.0, 1.0])
     left.plot(grid, TRUE_W * grid + TRUE_B, color="0.7", linestyle="--", label="true line")
     w, b = result["w"][-1], result["b"][-1]
-    if np.isfinite(w) and np.isfinite(b):
+    diverged = not (np.isfinite(w) and np.isfinite(b)) or abs(w) > 100 or abs(b) > 100
+    if diverged:
+        left.plot([], [], color="C1", label=f"fit diverged: slope {w:.2g}, intercept {b:.2g}")
+    else:
         left.plot(grid, w * grid + b, color="C1", label=f"fit: y = {w:.2f} x {b:+.2f}")
     left.set_ylim(-5, 3)
-    left.legend(loc="upper left", fontsize=9)
-    left.set_title("data and fitted line")
+    left.set_xlabel("x")
+    left.set_ylabel("y")
+    left.legend(loc="lower right", fontsize=8)
+    left.set_title("data and fitted line" + (" (the line left the plot)" if diverged else ""))
     steps = np.arange(len(result["step_loss"]))
     right.plot(steps, result["step_loss"], linewidth=1)
     epoch_ends = np.arange(1, len(result["epoch_loss"]) + 1) * result["steps_per_epoch"]
@@ -110,7 +115,7 @@ def plot_sgd_fit(result, figure=None):
     right.set_yscale("log")
     right.set_xlabel("step")
     right.set_ylabel("MSE on all points")
-    right.legend(fontsize=9)
+    right.legend(fontsize=8, loc="best")
     right.set_title(f"{result['steps_per_epoch']} steps per epoch")
     figure.tight_layout()
     return figure
@@ -131,8 +136,8 @@ def show_sgd_playground():
     controls = widgets.interactive(
         draw,
         learning_rate=widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.2, step=0.1,
-                                             description="learning rate"),
-        batch_size=widgets.IntSlider(value=8, min=1, max=64, description="batch size"),
-        num_epochs=widgets.IntSlider(value=10, min=1, max=50, description="epochs"),
+                                             description="learning rate", style={"description_width": "initial"}),
+        batch_size=widgets.IntSlider(value=8, min=1, max=64, description="batch size", style={"description_width": "initial"}),
+        num_epochs=widgets.IntSlider(value=10, min=1, max=50, description="epochs", style={"description_width": "initial"}),
     )
     display(controls)

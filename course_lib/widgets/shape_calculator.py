@@ -71,7 +71,8 @@ def shape_calculation(n, f, stride=1, padding=0, mode="explicit"):
 
 
 def draw_calculation(result, f, axis=None):
-    """Draw the padded grid, the first window and the window positions along the top."""
+    """Draw the padded grid, the first window (the whole F x F square, padding included)
+    and the window positions along the top."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
@@ -84,6 +85,9 @@ def draw_calculation(result, f, axis=None):
     axis.set_yticks(np.arange(-0.5, size, 1), minor=True)
     axis.grid(which="minor", color="0.5", linewidth=0.5)
     axis.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if result["out"] > 0:  # the first window: all F x F cells, zeros of the padding included
+        axis.add_patch(plt.Rectangle((-0.5, -0.5), f, f, fill=False, edgecolor="C3",
+                                     linewidth=2.5))
     # one red bar above the grid per window position, staggered so that overlaps show
     for index, position in enumerate(result["positions"]):
         height = -0.9 - 0.45 * index

@@ -1,0 +1,310 @@
+"""The instant checks name the mistakes learners really make, and report failures readably.
+
+Every wrong function below makes one common mistake the way a learner writes it
+(loops, np.pad, `/` instead of `//`, `=` instead of `+=`, ...); the check must
+fail and its hint must name that mistake. Then: how a failing case is shown, how
+help grows with real attempts only, the short message of an unwritten exercise,
+and the fallback to the course's reference for demos.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from course_lib import checks, layers, notebook, progress
+from course_lib.checks import _core
+
+
+def learner_conv(x, w, b, stride=1, padding="valid", *, use_stride=True, window_at_r=False,
+                 symmetric_same=False, true_division=False):
+    """A loop conv2d_forward as a learner writes it, with one switchable mistake."""
+    _, height, width, _ = x.shape
+    kernel_h, kernel_w, _, filters = w.shape
+    step = stride if use_stride else 1
+    if padding == "valid":
+        pads = [(0, 0), (0, 0)]
+    elif padding == "same" and symmetric_same:
+        pads = [((kernel_h - 1) // 2,) * 2, ((kernel_w - 1) // 2,) * 2]
+    elif padding == "same":
+        pads = []
+        for size, kernel_size in ((height, kernel_h), (width, kernel_w)):
+            total = max((-(-size // stride) - 1) * stride + kernel_size - size, 0)
+            pads.append((total // 2, total - total // 2))
+    else:
+        pads = [(padding, padding), (padding, padding)]
+    x_padded = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
+    if true_division:
+        out_h = (x_padded.shape[1] - kernel_h) / step + 1
+        out_w = (x_padded.shape[2] - kernel_w) / step + 1
+    else:
+        out_h = (x_padded.shape[1] - kernel_h) // step + 1
+        out_w = (x_padded.shape[2] - kernel_w) // step + 1
+    out = np.zeros((x.shape[0], out_h, out_w, filters))
+    for r in range(out_h):
+        for c in range(out_w):
+            top, left = (r, c) if window_at_r else (r * step, c * step)
+            window = x_padded[:, top:top + kernel_h, left:left + kernel_w, :]
+            out[:, r, c, :] = np.tensordot(window, w, axes=3) + b
+    return out, (x, w, b, stride, padding)
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (dict(), None),
+    (dict(use_stride=False), "Use the stride"),
+    (dict(window_at_r=True), "not at row r"),
+    (dict(symmetric_same=True), "'same' is not (F - 1) // 2"),
+    (dict(true_division=True), "use //"),
+])
+def test_conv2d_forward_hints(mistake, hint, capsys):
+    passed = checks.conv2d_forward(lambda *a, **k: learner_conv(*a, **k, **mistake))
+    out = capsys.readouterr().out
+    if hint is None:
+        assert passed is True, out
+    else:
+        assert passed is False and hint in out, out
+
+
+def test_softmax_without_keepdims(capsys):
+    def softmax(x):
+        shifted = x - x.max(axis=-1, keepdims=True)
+        return np.exp(shifted) / np.exp(shifted).sum(axis=-1)
+
+    assert checks.softmax(softmax) is False
+    assert "keepdims=True" in capsys.readouterr().out
+
+
+def test_cross_entropy_without_the_batch_mean(capsys):
+    def summed(logits, labels):
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        rows = np.arange(len(labels))
+        dlogits = np.exp(log_p)
+        dlogits[rows, labels] -= 1
+        return -log_p[rows, labels].sum(), dlogits
+
+    def gradient_not_averaged(logits, labels):
+        loss, dlogits = summed(logits, labels)
+        return loss / len(labels), dlogits
+
+    assert checks.softmax_cross_entropy(summed) is False
+    assert "Average over the batch" in capsys.readouterr().out
+    assert checks.softmax_cross_entropy(gradient_not_averaged) is False
+    assert "you left out the / N" in capsys.readouterr().out
+
+
+def test_output_size_with_true_division(capsys):
+    def conv_output_size(n, f, stride=1, padding="valid"):
+        if padding == "valid":
+            return -(-(n - f + 1) // stride)
+        if padding == "same":
+            return -(-n // stride)
+        return (n - f + 2 * padding) / stride + 1
+
+    assert checks.conv_output_size(conv_output_size) is False
+    assert "use // (floor division)" in capsys.readouterr().out
+
+
+def test_conv_backward_assigns_instead_of_adding(capsys):
+    def conv2d_backward(dout, cache):
+        x, w, b, stride, padding = cache
+        _, lib_cache = layers.conv2d_forward(x, w, b, stride, padding)
+        pads = lib_cache[4]
+        kernel_h, kernel_w = w.shape[:2]
+        dx_pad = np.zeros((x.shape[0], x.shape[1] + sum(pads[0]), x.shape[2] + sum(pads[1]),
+                           x.shape[3]))
+        for r in range(dout.shape[1]):
+            for c in range(dout.shape[2]):
+                top, left = r * stride, c * stride
+                dx_pad[:, top:top + kernel_h, left:left + kernel_w, :] = np.einsum(
+                    "nk,ijck->nijc", dout[:, r, c, :], w)   # = where += is meant
+        dx = dx_pad[:, pads[0][0]:dx_pad.shape[1] - pads[0][1],
+                    pads[1][0]:dx_pad.shape[2] - pads[1][1], :]
+        _, dw, db = layers.conv2d_backward(dout, lib_cache)
+        return dx, dw, db
+
+    assert checks.conv2d_backward(conv2d_backward) is False
+    out = capsys.readouterr().out
+    assert "do not assign (=)" in out
+    assert "expected dx:" in out and "dx: first difference at [" in out
+
+
+def test_max_pool_backward_assigns_instead_of_adding(capsys):
+    def max_pool2d_backward(dout, cache):
+        x, pool_size, stride = cache
+        dx = np.zeros_like(x, dtype=float)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                rows = slice(i * stride, i * stride + pool_size)
+                cols = slice(j * stride, j * stride + pool_size)
+                window = x[:, rows, cols, :]
+                flat = window.reshape(x.shape[0], -1, x.shape[3]).argmax(axis=1)
+                mask = np.zeros_like(window, dtype=bool).reshape(x.shape[0], -1, x.shape[3])
+                np.put_along_axis(mask, flat[:, None, :], True, axis=1)
+                mask = mask.reshape(window.shape)
+                dx[:, rows, cols, :] = np.where(mask, dout[:, i:i + 1, j:j + 1, :],
+                                                dx[:, rows, cols, :])
+        return dx
+
+    assert checks.max_pool2d_backward(max_pool2d_backward) is False
+    assert "add their gradients (+=)" in capsys.readouterr().out
+
+
+def test_batchnorm_with_ddof_one(capsys):
+    def batchnorm_forward(x, gamma, beta, state, training, momentum=0.99, epsilon=1e-3):
+        axes = tuple(range(x.ndim - 1))
+        if training:
+            mean = x.mean(axis=axes)
+            variance = x.reshape(-1, x.shape[-1]).var(axis=0, ddof=1)   # the mistake
+            for key, value in (("moving_mean", mean), ("moving_variance", variance)):
+                state[key] = state[key] * momentum + value * (1 - momentum)
+        else:
+            mean, variance = state["moving_mean"], state["moving_variance"]
+        x_hat = (x - mean) / np.sqrt(variance + epsilon)
+        return gamma * x_hat + beta, (x_hat, gamma, 1 / np.sqrt(variance + epsilon), training)
+
+    assert checks.batchnorm_forward(batchnorm_forward) is False
+    assert "biased batch variance" in capsys.readouterr().out
+
+
+def test_pooling_that_ignores_its_stride(capsys):
+    def max_pool2d_forward(x, pool_size=2, stride=None):
+        step = pool_size                       # the mistake: `stride` is never read
+        rows, cols = (x.shape[1] - pool_size) // step + 1, (x.shape[2] - pool_size) // step + 1
+        out = np.zeros((x.shape[0], rows, cols, x.shape[3]))
+        for i in range(rows):
+            for j in range(cols):
+                out[:, i, j, :] = x[:, i * step:i * step + pool_size,
+                                    j * step:j * step + pool_size, :].max(axis=(1, 2))
+        return out, (x, pool_size, step)
+
+    assert checks.max_pool2d_forward(max_pool2d_forward) is False
+    assert "Use the `stride` argument" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check, in_place", [
+    (checks.relu_forward, lambda x: (np.maximum(x, 0, out=x), x)),
+    (checks.dropout_forward, None),
+])
+def test_in_place_updates_fail_the_check(check, in_place, capsys):
+    if in_place is None:
+        def in_place(x, rate, training, rng):
+            if not training:
+                return x, (None, 1.0)
+            mask = rng.random(x.shape) >= rate
+            x *= mask / (1 - rate)               # the mistake: x changed in place
+            return x, (mask, 1 / (1 - rate))
+    assert check(in_place) is False
+    out = capsys.readouterr().out
+    assert "in place" in out and "changed its input x" in out
+
+
+def test_failure_report_is_readable(capsys):
+    """First difference, the tuple part by name, plain numbers, small 4-D arrays whole."""
+    def off_by_one(x, pool_size=2, stride=None):
+        out, cache = layers.max_pool2d_forward(x, pool_size, stride)
+        return out + (np.arange(out.size).reshape(out.shape) == 3), cache
+
+    assert checks.max_pool2d_forward(off_by_one) is False
+    out = capsys.readouterr().out
+    assert "expected out:" in out and "got out:" in out
+    assert "out: first difference at [0, 1, 1, 0]: expected 4, got 5" in out
+    assert "np.float64" not in out
+    assert "[0, :, :, 0] =\n[[1., 1., 2., 4.]," in out.replace("\n      ", "\n")  # 4-D, whole
+    assert _core._describe(np.float64(2.5)) == "2.5"
+
+
+def test_a_result_that_is_not_the_tuple_is_named(capsys):
+    assert checks.relu_forward(lambda x: np.maximum(x, 0)) is False
+    assert "not the tuple (out, cache)" in capsys.readouterr().out
+
+
+def test_help_grows_with_real_attempts_only(tmp_path, capsys):
+    def stub(x, w, b):
+        raise NotImplementedError()
+
+    wrong = lambda x, w, b: (x @ w, None)  # noqa: E731
+    for _ in range(3):
+        assert checks.dense_forward(stub) is False
+    assert "not written yet" in capsys.readouterr().out
+    assert "dense_forward" not in progress.load()  # a stub is not an attempt
+    checks.dense_forward(wrong)
+    assert "more help" not in capsys.readouterr().out
+    checks.dense_forward(wrong)
+    assert "more help" in capsys.readouterr().out
+    assert json.loads((tmp_path / "progress.json").read_text())["dense_forward"]["failures"] == 2
+
+
+def test_no_solution_pointer_without_solutions(tmp_path, monkeypatch, capsys):
+    """A student's copy has no solutions/: no pointer to a path they cannot open."""
+    monkeypatch.setattr(_core, "SOLUTIONS", tmp_path / "missing")
+    wrong = lambda x, w, b: (x @ w, None)  # noqa: E731
+    for _ in range(4):
+        checks.dense_forward(wrong)
+    out = capsys.readouterr().out
+    assert "more help" in out
+    assert "solutions" not in out and "Still stuck" not in out
+
+
+def test_keras_lesson_checks_share_the_core(capsys):
+    """Lessons 10-11: a stub is reported, never raised, and not counted; a pass is recorded."""
+    def stub(model):
+        raise NotImplementedError()
+
+    assert checks.count_trainable_params(stub) is False
+    assert "not written yet" in capsys.readouterr().out
+    assert checks.transfer_quiz(None) is False
+    assert progress.load() == {}
+    answers = {"small_similar": "A", "small_different": "B", "large_similar": "C",
+               "large_different": "D"}
+    assert checks.transfer_quiz(answers) is True
+    assert progress.load()["transfer_quiz"]["lesson"] == "11"
+
+
+def test_yours_or_reference(capsys):
+    def relu_forward(x):
+        raise NotImplementedError()
+
+    chosen = checks.yours_or_reference(relu_forward)
+    assert chosen is layers.relu_forward
+    assert "course's layers.relu_forward" in capsys.readouterr().out
+    assert progress.load() == {}  # the silent check is not an attempt
+
+    def relu_forward(x):  # noqa: F811
+        return np.maximum(x, 0), x
+
+    assert checks.yours_or_reference(relu_forward) is relu_forward
+    assert capsys.readouterr().out == ""
+
+
+def test_in_place_sgd_falls_back_to_the_reference(capsys):
+    def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
+        velocity = np.zeros_like(w) if velocity is None else velocity
+        velocity = momentum * velocity - learning_rate * dw
+        w += velocity
+        return w, velocity
+
+    from course_lib import optim
+
+    assert checks.yours_or_reference(sgd_step) is optim.sgd_step
+
+
+def test_unwritten_exercise_is_one_short_error_line():
+    """In IPython: a stub's NotImplementedError is still an error, shown as one line."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    shell._showtraceback = lambda etype, value, stb: shown.append(stb)
+    try:
+        assert notebook.install(shell)
+        shell.run_cell("def conv1d(x, w, mode='full'):\n    raise NotImplementedError()")
+        result = shell.run_cell("conv1d([1], [1])")
+        assert isinstance(result.error_in_exec, NotImplementedError)  # the cell still fails
+        assert len(shown) == 1 and len(shown[0]) == 1
+        assert shown[0][0].startswith("NotImplementedError: conv1d is not written yet")
+        result = shell.run_cell("raise NotImplementedError()")
+        assert "this exercise is not written yet" in shown[-1][0]
+    finally:
+        shell.set_custom_exc((), None)
+        InteractiveShell.clear_instance()
