@@ -48,3 +48,35 @@ def test_optimizer_cases_reach_tiny_gradients_where_epsilon_matters():
     smallest = min(np.abs(g).mean() for _, gradients, _ in found for g in gradients)
     assert smallest < 1e-7
     assert {w.dtype for w, _, _ in found} == {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+def test_lesson_01_cases_cover_batch_of_one_both_dtypes_and_extreme_logits():
+    dense = cases.dense_cases(111, count=8)
+    assert any(x.shape[0] == 1 for x, _, _ in dense)
+    assert {x.dtype for x, _, _ in dense} == {np.dtype(np.float32), np.dtype(np.float64)}
+    for x, w, b in dense:
+        assert x.shape[1] == w.shape[0] and w.shape[1] == b.shape[0]
+    assert {x.ndim for x in cases.relu_cases(112, count=12)} >= {1, 2, 3}
+    logits = cases.softmax_cases(113, count=8)
+    assert any(x.shape[0] == 1 for x in logits) and any(x.shape[1] == 1 for x in logits)
+    assert max(np.ptp(x, axis=1).max() for x in logits) > 1000  # overflows without the shift
+    assert any(np.argmax(x, axis=1).max() > 0 for x in logits)  # the largest is not always first
+    assert max(a * b for sizes in cases.mlp_sizes_cases(114) for a, b in zip(sizes, sizes[1:])) > 2 ** 24
+
+
+def test_lesson_02_cases_cover_odd_even_rectangular_and_every_padding():
+    lengths = [(x.size, w.size) for x, w in cases.conv1d_cases(211, count=10)]
+    assert all(f <= n for n, f in lengths)
+    assert {f % 2 for _, f in lengths} == {0, 1} and any(f == n for n, f in lengths)
+    pairs = cases.correlate2d_cases(212, count=8)
+    assert any(k.shape[0] != k.shape[1] for _, k in pairs)
+    assert all(k.shape[0] <= im.shape[0] and k.shape[1] <= im.shape[1] for im, k in pairs)
+    convs = cases.conv2d_cases(213, count=8)
+    assert {"valid", "same"} <= {p for *_, p in convs if isinstance(p, str)}
+    assert any(isinstance(p, int) for *_, p in convs)
+    assert any(x.shape[0] == 1 for x, *_ in convs)
+    assert any(w.shape[0] != w.shape[1] for _, w, *_ in convs)
+    assert {x.dtype for x, *_ in convs} == {np.dtype(np.float32), np.dtype(np.float64)}
+    for x, w, b, stride, padding in convs:  # every case is a valid layer
+        assert min(shapes.conv_output_shape(x.shape[1:], w.shape[3], w.shape[:2], stride,
+                                            padding)[:2]) >= 1

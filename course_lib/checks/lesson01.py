@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_lib import layers, shapes
+from course_lib.cases import dense_cases, mlp_sizes_cases, relu_cases, softmax_cases
 from course_lib.checks._core import OUT, Case, Mistake, run_check
 
 
@@ -13,6 +14,10 @@ def _dense_cases():
     for n, d, m in [(1, 1, 1), (4, 3, 2), (2, 5, 7), (8, 16, 4)]:
         cases.append(Case((rng.normal(size=(n, d)), rng.normal(size=(d, m)),
                            rng.normal(size=m)), label=f"x {n}x{d}, w {d}x{m}"))
+    # the graded test's generator, other seeds; in float64 here (the graded test adds float32)
+    for x, w, b in dense_cases(111, count=6):
+        cases.append(Case(tuple(a.astype(np.float64) for a in (x, w, b)),
+                          label=f"x {x.shape[0]}x{x.shape[1]}, w {w.shape[0]}x{w.shape[1]}"))
     return cases
 
 
@@ -39,6 +44,8 @@ def relu_forward(function):
     cases = [Case((np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]]),), label="a few values around 0")]
     cases += [Case((rng.normal(size=shape),), label=f"random, shape {shape}")
               for shape in [(3, 4), (2, 3, 5), (10,)]]
+    cases += [Case((x,), label=f"shape {x.shape}, {x.dtype}, largest |x| {abs(x).max():.3g}")
+              for x in relu_cases(112, count=6)]
     return run_check(
         "relu_forward", function, layers.relu_forward, cases,
         output=OUT,
@@ -58,6 +65,8 @@ def softmax(function):
              Case((rng.normal(size=(3, 3)),), label="3 rows of 3 logits"),
              Case((np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]]),),
                   label="very large logits")]
+    cases += [Case((x.astype(np.float64),), label=f"{x.shape[0]} rows of {x.shape[1]} logits, "
+                   f"from {x.min():.3g} to {x.max():.3g}") for x in softmax_cases(113, count=8)]
 
     def no_max_shift(x):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -97,6 +106,7 @@ def mlp_param_count(function):
              Case(([784, 256, 256, 10],), label="the MNIST MLP"),
              Case(([2, 3, 4, 5, 6],), label="four small layers"),
              Case(([10, 10],), label="one square layer")]
+    cases += [Case((sizes,), label=f"widths {sizes}") for sizes in mlp_sizes_cases(114, count=6)]
 
     def sum_pairs(sizes, per_pair):
         return int(sum(per_pair(a, b) for a, b in zip(sizes[:-1], sizes[1:])))

@@ -3,6 +3,7 @@
 import numpy as np
 
 from course_lib import layers
+from course_lib.cases import conv1d_cases, conv2d_cases, correlate2d_cases
 from course_lib.checks._core import OUT, Case, Mistake, run_check
 from course_lib.layers.conv import pad_images
 
@@ -39,6 +40,11 @@ def conv1d(function):
         for mode in ("full", "valid", "same"):
             cases.append(Case((rng.normal(size=n), rng.normal(size=f)), {"mode": mode},
                               label=f"n={n}, f={f}, {mode}"))
+    # the graded test's generator, other seeds; in float64 here (the graded test adds float32)
+    for x, w in conv1d_cases(211, count=6):
+        for mode in ("full", "valid", "same"):
+            cases.append(Case((x.astype(np.float64), w.astype(np.float64)), {"mode": mode},
+                              label=f"n={x.size}, f={w.size}, {mode}"))
     return run_check(
         "conv1d", function, layers.conv1d, cases,
         mistakes=[
@@ -63,6 +69,10 @@ def correlate2d_single(function):
     for h, w, kh, kw in [(4, 4, 2, 2), (6, 5, 3, 2), (7, 9, 3, 3), (5, 5, 1, 1), (4, 6, 4, 3)]:
         cases.append(Case((rng.normal(size=(h, w)), rng.normal(size=(kh, kw))),
                           label=f"image {h}x{w}, kernel {kh}x{kw}"))
+    for image, kernel in correlate2d_cases(212, count=6):
+        cases.append(Case((image.astype(np.float64), kernel.astype(np.float64)),
+                          label=f"image {image.shape[0]}x{image.shape[1]}, "
+                                f"kernel {kernel.shape[0]}x{kernel.shape[1]}"))
     return run_check(
         "correlate2d_single", function, layers.correlate2d_single, cases,
         mistakes=[
@@ -90,6 +100,11 @@ def _conv_cases():
         cases.append(Case((x, w, b), {"stride": stride, "padding": padding},
                           label=f"x {shape}, {f}x{f} kernel, K={k}, stride {stride}, "
                                 f"padding {padding!r}"))
+    for x, w, b, stride, padding in conv2d_cases(213, count=6):
+        cases.append(Case(tuple(a.astype(np.float64) for a in (x, w, b)),
+                          {"stride": stride, "padding": padding},
+                          label=f"x {x.shape}, {w.shape[0]}x{w.shape[1]} kernel, K={w.shape[3]}, "
+                                f"stride {stride}, padding {padding!r}"))
     return cases
 
 

@@ -3,6 +3,7 @@
 import math
 
 from course_lib import shapes
+from course_lib.cases import conv_params_cases
 from course_lib import summary as summary_module
 from course_lib.checks._core import Case, Mistake, run_check
 
@@ -27,6 +28,8 @@ def conv_params(function):
              Case((64, 2, 32), label="the third layer of the CIFAR CNN"),
              Case((1, 1, 1), label="one 1x1 filter on one channel"),
              Case((10, 5, 7), label="10 filters of 5x5 on 7 channels")]
+    cases += [Case((k, f, d), label=f"{k} filters of {f}x{f} on {d} channels")
+              for k, f, d in conv_params_cases(414, count=6)]  # the graded test's generator
     return run_check(
         "conv_params", function, shapes.conv_params, cases,
         mistakes=[

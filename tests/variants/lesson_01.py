@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 01 (dense layers, activations)."""
 
-from tests.variants import Variant, shadow_builtins
+from tests.variants import Variant, combine, shadow_builtins
 
 DENSE = "def dense_forward(x, w, b):\n    {body}\n"
 RELU = "def relu_forward(x):\n    {body}\n"
@@ -38,7 +38,36 @@ VARIANTS = [
             {"mlp_param_count": COUNT.format(
                 body="return sum(2 * a * b for a, b in zip(sizes[:-1], sizes[1:]))")},
             ["test_mlp_param_count"]),
+    # right only on the shapes and magnitudes the old tests used (one exercise each, combined)
+    combine(
+        Variant("dense_first_row_only",  # right for the visible test's batch of one
+                dense("return x[:1] @ w + b, (x, w, b)"), ["test_dense_forward"]),
+        Variant("relu_clips_at_100",  # right while |x| stays under 100
+                {"relu_forward": RELU.format(body="return np.clip(x, 0, 100), x")},
+                ["test_relu_forward"]),
+    ),
+    combine(
+        Variant("softmax_shifts_by_first_logit",  # stable only when the first logit is the largest
+                {"softmax": SOFTMAX.format(body=(
+                    "e = np.exp(x - x[:, :1])\n    return e / e.sum(axis=-1, keepdims=True)"))},
+                ["test_softmax"]),
+        Variant("params_float32",  # exact only while the counts stay under 2**24
+                {"mlp_param_count": COUNT.format(body=(
+                    "s = np.asarray(sizes, dtype=np.float32)\n"
+                    "    return int((s[:-1] * s[1:] + s[1:]).sum())"))},
+                ["test_mlp_param_count"]),
+    ),
     # other correct answers
+    Variant("alternative_numpy_scipy", {
+        "dense_forward": DENSE.format(body="return np.einsum('nd,dm->nm', x, w) + b, (x, w, b)"),
+        "relu_forward": RELU.format(body="return np.where(x > 0, x, 0), x"),
+        "softmax": SOFTMAX.format(body=(
+            "from scipy.special import logsumexp\n"
+            "    return np.exp(x - logsumexp(x, axis=-1, keepdims=True))")),
+        "mlp_param_count": COUNT.format(body=(
+            "widths = np.array(sizes, dtype=np.int64)\n"
+            "    return int(widths[:-1] @ widths[1:] + widths[1:].sum())")),
+    }),
     Variant("alternative_loops", {
         "dense_forward": DENSE.format(body=(
             "out = np.zeros((x.shape[0], w.shape[1]))\n"

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 02 (convolution by hand)."""
 
-from tests.variants import Variant, shadow_builtins
+from tests.variants import Variant, combine, shadow_builtins
 
 CONV1D = "def conv1d(x, w, mode=\"full\"):\n{body}\n"
 CORR = "def correlate2d_single(image, kernel):\n{body}\n"
@@ -122,6 +122,65 @@ return out"""))}, ["test_correlate2d_single"]),
     Variant("conv2d_uses_reference", conv2d(
         "from course_lib.layers import conv2d_forward as reference\n"
         "return reference(x, w, b, stride, padding)"), ["test_conv2d_forward"]),
+    # right only on the shapes the old tests used (one exercise each, combined)
+    combine(
+        Variant("conv1d_default_mode_same", {"conv1d": CONV1D.replace('mode="full"', 'mode="same"')
+                                             .format(body=indent(CONV1D_TEMPLATE.format(
+                                                 full=FULL_RIGHT, same=SAME_RIGHT)))},
+                ["test_conv1d"]),
+        Variant("correlate2d_square_kernel", {"correlate2d_single": CORR.format(body=indent("""
+kernel_h = kernel_w = kernel.shape[0]
+out = np.zeros((image.shape[0] - kernel_h + 1, image.shape[1] - kernel_w + 1))
+for r in range(out.shape[0]):
+    for c in range(out.shape[1]):
+        out[r, c] = np.sum(image[r:r + kernel_h, c:c + kernel_w] * kernel[:kernel_h, :kernel_w])
+return out"""))}, ["test_correlate2d_single"]),
+        Variant("conv2d_same_pads_for_stride_one",  # "same" right only for stride 1
+                conv2d_with(same_split="((kernel_size - 1) // 2, kernel_size // 2)"),
+                ["test_conv2d_forward"]),
+    ),
+    # another correct answer: offsets of the kernel, TensorFlow's padding formula, input dtype
+    Variant("alternative_kernel_offsets", {
+        **conv1d("""
+f, n = len(w), len(x)
+padded = np.concatenate([np.zeros(f - 1, x.dtype), x, np.zeros(f - 1, x.dtype)])
+full = np.zeros(n + f - 1, x.dtype)
+for k in range(f):
+    full += w[f - 1 - k] * padded[k:k + n + f - 1]
+if mode == "valid":
+    return full[f - 1:n]
+if mode == "same":
+    return full[(f - 1) // 2:(f - 1) // 2 + n]
+return full"""),
+        "correlate2d_single": CORR.format(body=indent("""
+kh, kw = kernel.shape
+out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1), image.dtype)
+for i in range(kh):
+    for j in range(kw):
+        out += kernel[i, j] * image[i:i + out.shape[0], j:j + out.shape[1]]
+return out""")),
+        **conv2d("""
+kh, kw, _, k = w.shape
+pads = []
+for size, kernel_size in zip(x.shape[1:3], (kh, kw)):
+    if padding == "same":
+        rest = size % stride
+        total = max(kernel_size - (rest if rest else stride), 0)
+        pads.append((total // 2, total - total // 2))
+    elif padding == "valid":
+        pads.append((0, 0))
+    else:
+        pads.append((padding, padding))
+xp = np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
+out_h = (xp.shape[1] - kh) // stride + 1
+out_w = (xp.shape[2] - kw) // stride + 1
+out = np.zeros((x.shape[0], out_h, out_w, k), x.dtype) + b
+for i in range(kh):
+    for j in range(kw):
+        patch = xp[:, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
+        out += patch @ w[i, j]
+return out, (x, w, b, stride, padding)"""),
+    }),
     # other correct answers: vectorized
     Variant("alternative_vectorized", {
         **conv1d("""

@@ -61,6 +61,9 @@ VARIANTS = [
         body="return 2 * filters * kernel_size * kernel_size * d_in")}, ["test_conv_params"]),
     Variant("conv_uses_reference", {"conv_params": CONV.format(
         body="return shapes.conv_params(filters, kernel_size, d_in)")}, ["test_conv_params"]),
+    Variant("conv_float32_product", {"conv_params": CONV.format(  # exact only under 2**24
+        body="return int(np.prod([filters, kernel_size, kernel_size, d_in], dtype=np.float32))"
+             " + filters")}, ["test_conv_params"]),
     # misconceptions: summary
     Variant("summary_flatten_has_params", summary_with(flatten_rule="int(np.prod(shape))"),
             ["test_summary"]),
