@@ -144,8 +144,11 @@ class Sandbox:
                     *kernel]
         command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                    "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grader",
-                   "--cap-drop", "ALL", *_system_mounts(), *_python_mounts(),
+                   "--cap-drop", "ALL",
+                   # Private /tmp and /home first: a checkout (and its .venv) may live under
+                   # either, and a later mount would otherwise be hidden by them.
                    "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/home",
+                   *_system_mounts(), *_python_mounts(),
                    "--dir", HOME, "--ro-bind", str(self.root / "passwd"), "/etc/passwd",
                    "--ro-bind", str(self.root / "group"), "/etc/group",
                    "--ro-bind", str(self.library), LIBRARY_MOUNT,
