@@ -13,6 +13,7 @@ Needs Debian's Chromium at /usr/bin/chromium and Playwright's Python package
 with a one-line reason.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -110,10 +111,12 @@ def browser(server):
 
 
 def open_and_run_all(browser, server, name):
-    """A new page on notebook `name`, with Run All pressed once the kernel is idle."""
+    """A new page on notebook `name` alone (a fresh workspace), Run All pressed once idle."""
     url, token, _ = server
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/tree/{name}?token={token}", timeout=90_000)
+    workspace = name.replace(".", "-")
+    page.goto(f"{url}/lab/workspaces/{workspace}/tree/{name}?token={token}&reset",
+              timeout=90_000)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=90_000)
     page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -121,14 +124,15 @@ def open_and_run_all(browser, server, name):
     return page
 
 
-def shut_down(page):
-    """Close the page and shut its kernel down, so that lessons do not add up in memory."""
-    try:
-        page.get_by_role("menuitem", name="Kernel", exact=True).click()
-        page.get_by_text("Shut Down Kernel", exact=True).first.click()
-        page.wait_for_timeout(500)
-    finally:
-        page.close()
+def shut_down(page, server):
+    """Close the page and shut every kernel down, so that lessons do not add up in memory."""
+    url, token, _ = server
+    page.close()
+    headers = {"Authorization": f"token {token}"}
+    request = urllib.request.Request(f"{url}/api/kernels", headers=headers)
+    for kernel in json.loads(urllib.request.urlopen(request, timeout=10).read()):
+        urllib.request.urlopen(urllib.request.Request(
+            f"{url}/api/kernels/{kernel['id']}", method="DELETE", headers=headers), timeout=30)
 
 
 def test_lesson_runs_in_jupyterlab_with_live_widgets(server, browser, tmp_path):
@@ -154,7 +158,7 @@ def test_lesson_runs_in_jupyterlab_with_live_widgets(server, browser, tmp_path):
         assert "1" in slider.locator(".widget-readout").inner_text()
     finally:
         page.screenshot(path=str(tmp_path / "lesson.png"), full_page=False)
-        shut_down(page)
+        shut_down(page, server)
     assert (tmp_path / "lesson.png").stat().st_size > 10_000
 
 
@@ -169,8 +173,9 @@ COUNT_SHOWN = """() => {
   const outputs = '.jp-Notebook .jp-OutputArea-output';
   return {
     figures: document.querySelectorAll(outputs + '[data-mime-type="image/png"]').length,
-    widgets: document.querySelectorAll(
-      outputs + '[data-mime-type="application/vnd.jupyter.widget-view+json"]').length,
+    widgets: [...document.querySelectorAll(outputs)].filter(
+      o => o.firstElementChild && o.firstElementChild.classList.contains('jupyter-widgets')
+    ).length,
     widget_errors: [...document.querySelectorAll(outputs)]
       .filter(o => o.textContent.includes('Error displaying widget')).length,
     code_cells: document.querySelectorAll('.jp-Notebook .jp-CodeCell').length,
@@ -193,7 +198,7 @@ def test_run_all_on_the_student_version(server, browser, lesson, tmp_path):
         shown = page.evaluate(COUNT_SHOWN)
     finally:
         page.screenshot(path=str(tmp_path / f"{lesson}.png"), full_page=False)
-        shut_down(page)
+        shut_down(page, server)
     print(f"{lesson}: all {shown['code_cells']} code cells run in JupyterLab; "
           f"{shown['figures']} figures (solution: {want_figures}), {shown['widgets']} widgets "
           f"(solution: {want_widgets})")
