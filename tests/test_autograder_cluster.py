@@ -25,7 +25,7 @@ CLASS = {"00_setup": ("ada", "ben", "dev"), "01_dense_layers": ("ada", "ben", "c
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
     """The address of a LocalCluster: 2 worker processes of 1 thread, on 127.0.0.1."""
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a pinned dependency: fail, never skip
     marker = tmp_path_factory.mktemp("faults") / "crashed"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CNN_CRASH_MARKER", str(marker))  # read by the spawned workers

@@ -155,30 +155,26 @@ def max_pool2d_backward(function):
                     dout[:, i: i + 1, j: j + 1, :])
         return dx
 
-    def assign(dout, cache):
-        x, pool_size, stride = cache
-        dx = np.zeros_like(x, dtype=float)
-        for i in range(dout.shape[1]):
-            for j in range(dout.shape[2]):
-                rows = slice(i * stride, i * stride + pool_size)
-                columns = slice(j * stride, j * stride + pool_size)
-                window = x[:, rows, columns, :]
-                mask = window == window.max(axis=(1, 2), keepdims=True)
-                dx[:, rows, columns, :] = np.where(mask, dout[:, i: i + 1, j: j + 1, :],
-                                                   dx[:, rows, columns, :])
-        return dx
+    def tied_maxima(accumulate):
+        """Gradient to every tied maximum of a window: assigned (the last window wins) or summed."""
+        def backward(dout, cache):
+            x, pool_size, stride = cache
+            dx = np.zeros_like(x, dtype=float)
+            for i in range(dout.shape[1]):
+                for j in range(dout.shape[2]):
+                    rows = slice(i * stride, i * stride + pool_size)
+                    columns = slice(j * stride, j * stride + pool_size)
+                    window = x[:, rows, columns, :]
+                    mask = window == window.max(axis=(1, 2), keepdims=True)
+                    upstream = dout[:, i: i + 1, j: j + 1, :]
+                    if accumulate:
+                        dx[:, rows, columns, :] += mask * upstream
+                    else:
+                        dx[:, rows, columns, :] = np.where(mask, upstream, dx[:, rows, columns, :])
+            return dx
+        return backward
 
-    def every_tied_max(dout, cache):
-        x, pool_size, stride = cache
-        dx = np.zeros_like(x, dtype=float)
-        for i in range(dout.shape[1]):
-            for j in range(dout.shape[2]):
-                rows = slice(i * stride, i * stride + pool_size)
-                columns = slice(j * stride, j * stride + pool_size)
-                window = x[:, rows, columns, :]
-                mask = window == window.max(axis=(1, 2), keepdims=True)
-                dx[:, rows, columns, :] += mask * dout[:, i: i + 1, j: j + 1, :]
-        return dx
+    assign, every_tied_max = tied_maxima(accumulate=False), tied_maxima(accumulate=True)
 
     return run_check(
         "max_pool2d_backward", with_cache(function), reference, cases,
