@@ -15,17 +15,11 @@ the course_lib reference.
 Introduced in lesson 03.
 """
 
-import numpy as np
-
-DTYPES = (np.float64, np.float32)
-
-
-def _rng(seed):
-    return np.random.default_rng(seed)
-
-
-def _array(rng, shape, dtype=np.float64, scale=1.0):
-    return (rng.normal(size=shape) * scale).astype(dtype)
+from course_lib._sampling import DTYPES, _array, _rng
+# The generators of lessons 01, 02 and 04 live in course_lib/cases_forward.py.
+from course_lib.cases_forward import (conv1d_cases, conv2d_cases, conv_params_cases,  # noqa: F401
+                                      correlate2d_cases, dense_cases, mlp_sizes_cases,
+                                      relu_cases, softmax_cases)
 
 
 def conv_output_size_cases(seed, count=60):
@@ -188,114 +182,4 @@ def optimizer_cases(seed, count=6, steps=6):
             if rng.random() < 0.5:
                 hyper[key] = values[int(rng.integers(0, len(values)))]
         cases.append((_array(rng, shape, dtype), gradients, hyper))
-    return cases
-
-
-def dense_cases(seed, count=8):
-    """(x, w, b) for dense_forward: any (N, D) x (D, M), a batch of one, both dtypes, magnitudes."""
-    rng = _rng(seed)
-    cases = []
-    for index in range(count):
-        n = 1 if index % 3 == 0 else int(rng.integers(2, 40))
-        d, m = (int(v) for v in rng.integers(1, 70, size=2))
-        dtype = DTYPES[index % 2]
-        scale = 10.0 ** int(rng.integers(-3, 4))
-        cases.append((_array(rng, (n, d), dtype, scale), _array(rng, (d, m), dtype),
-                      _array(rng, (m,), dtype, scale)))
-    return cases
-
-
-def relu_cases(seed, count=6):
-    """x for relu_forward: any shape (1-D to 4-D, a size of one), both dtypes, tiny to huge."""
-    rng = _rng(seed)
-    cases = []
-    for index in range(count):
-        shape = tuple(int(v) for v in rng.integers(1, 7, size=int(rng.integers(1, 5))))
-        scale = [1.0, 1e-6, 1e6, 10.0, 1e-30, 1e30][index % 6]
-        cases.append(_array(rng, shape, DTYPES[index % 2], scale))
-    return cases
-
-
-def softmax_cases(seed, count=8):
-    """Logits x of shape (N, C) for softmax: a row or a class of one, both dtypes,
-    tiny logits and huge ones (spreads of thousands) whose largest entry is anywhere in the row."""
-    rng = _rng(seed)
-    cases = []
-    for index in range(count):
-        n = 1 if index % 4 == 0 else int(rng.integers(2, 9))
-        c = 1 if index % 7 == 6 else int(rng.integers(2, 12))
-        dtype = DTYPES[index % 2]
-        scale = [1.0, 1e-8, 1e3, 5.0][index % 4]
-        x = rng.normal(size=(n, c)) * scale + rng.normal(size=(n, 1)) * scale * 3
-        cases.append(x.astype(dtype))
-    return cases
-
-
-def mlp_sizes_cases(seed, count=10):
-    """Layer widths (input first) for mlp_param_count: 2 to 7 layers, widths 1 to 30,000."""
-    rng = _rng(seed)
-    cases = [[25088, 4096, 4096, 1000], [1, 1], [784, 10]]
-    for _ in range(count):
-        top = [10, 1000, 30_000][int(rng.integers(0, 3))]
-        cases.append([int(v) for v in rng.integers(1, top + 1, size=int(rng.integers(2, 8)))])
-    return cases
-
-
-def conv_params_cases(seed, count=12):
-    """(filters, kernel_size, d_in) for conv_params: ints, 1 to 512 filters and channels."""
-    rng = _rng(seed)
-    cases = [(1, 1, 1), (512, 3, 512), (64, 7, 3), (511, 11, 509)]
-    for _ in range(count):
-        cases.append((int(rng.integers(1, 513)), int(rng.integers(1, 12)), int(rng.integers(1, 513))))
-    return cases
-
-
-def conv1d_cases(seed, count=10):
-    """(x, w) for conv1d: lengths f <= n, odd and even, f == 1 and f == n, both dtypes."""
-    rng = _rng(seed)
-    cases = []
-    for index in range(count):
-        n = int(rng.integers(1, 25))
-        f = [1, n, int(rng.integers(1, n + 1))][index % 3]
-        dtype = DTYPES[index % 2]
-        scale = 10.0 ** int(rng.integers(-3, 4))
-        cases.append((_array(rng, (n,), dtype, scale), _array(rng, (f,), dtype)))
-    return cases
-
-
-def correlate2d_cases(seed, count=8):
-    """(image, kernel) for correlate2d_single: rectangular images and kernels, KH <= H, KW <= W."""
-    rng = _rng(seed)
-    cases = []
-    for index in range(count):
-        h, w = (int(v) for v in rng.integers(1, 14, size=2))
-        while True:
-            kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
-            if index % 4 == 3 or kh != kw or h == 1 or w == 1:
-                break
-        cases.append((_array(rng, (h, w), DTYPES[index % 2], 10.0 ** int(rng.integers(-2, 3))),
-                      _array(rng, (kh, kw), DTYPES[index % 2])))
-    return cases
-
-
-def conv2d_cases(seed, count=8):
-    """(x, w, b, stride, padding) for conv2d_forward: rectangular inputs and kernels, an int
-    stride (larger than the kernel too), padding 'valid', 'same' (odd and even totals) or an int,
-    a batch of one, float64 and float32."""
-    rng = _rng(seed)
-    cases = []
-    for index in range(count):
-        padding = ["valid", "same", int(rng.integers(0, 3))][index % 3]
-        while True:
-            kh, kw = (int(v) for v in rng.integers(1, 6, size=2))
-            stride = int(rng.integers(1, 5))
-            h, w = (int(v) for v in rng.integers(1, 12, size=2))
-            extra = 2 * padding if isinstance(padding, int) else 0
-            if padding == "same" or (h + extra >= kh and w + extra >= kw):
-                break
-        n = 1 if index % 4 == 0 else int(rng.integers(2, 4))
-        c, k = (int(v) for v in rng.integers(1, 4, size=2))
-        dtype = DTYPES[index % 2]
-        cases.append((_array(rng, (n, h, w, c), dtype), _array(rng, (kh, kw, c, k), dtype),
-                      _array(rng, (k,), dtype, 3.0), stride, padding))
     return cases

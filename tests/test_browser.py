@@ -188,8 +188,12 @@ def test_run_all_on_the_student_version(server, browser, lesson, tmp_path):
     """Run All on a fresh student notebook reaches the last cell and shows the solution's pictures."""
     solution, _ = notebook_run.execute(lesson, "solution", tmp_path)
     expected, _ = notebook_run.summary(solution)
-    want_figures = sum(count[0] for count in expected.values())
-    want_widgets = sum(count[1] for count in expected.values())
+    # Cells tagged raises-exception fail until their exercise is done, by design (a training
+    # progress bar of an unwritten exercise, say): what they show is not expected yet.
+    waiting = {cell["id"] for cell in solution["cells"]
+               if "raises-exception" in notebook_run.tags(cell)}
+    want_figures = sum(count[0] for cell_id, count in expected.items() if cell_id not in waiting)
+    want_widgets = sum(count[1] for cell_id, count in expected.items() if cell_id not in waiting)
     page = open_and_run_all(browser, server, f"{lesson}.ipynb")
     try:
         page.wait_for_function(RUN_ALL_DONE, timeout=300_000, polling=1000)
