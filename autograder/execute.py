@@ -65,7 +65,7 @@ class SandboxKernelManager(AsyncKernelManager):
         return self.sandbox.kernel_command(self.connection_file, extra_arguments or [])
 
 
-def _polling(get_msg):
+def polling(get_msg):
     """Wrap a channel's get_msg so that a long wait is many short ones."""
     async def get_msg_polling(timeout=None, **kwargs):
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -124,7 +124,7 @@ class SandboxedExecute(Execute):
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()
         for channel in (client.shell_channel, client.iopub_channel):
-            channel.get_msg = _polling(channel.get_msg)
+            channel.get_msg = polling(channel.get_msg)
         return client
 
     # nbclient binds its synchronous names to its own async methods: rebind them to ours.

@@ -19,13 +19,19 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from autograder.execute import polling  # half-second waits: no missed replies (nbclient#312)
+
 notebook = nbformat.read(sys.argv[1], as_version=4)
 rerun = sys.argv[4] == "rerun"
 # allow_errors=False: like Run All, stop at an error unless the cell is tagged raises-exception
 client = NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=False,
                         resources={"metadata": {"path": sys.argv[2]}})
 rerun_failures = []
+
+
 with client.setup_kernel():
+    for channel in (client.kc.shell_channel, client.kc.iopub_channel):
+        channel.get_msg = polling(channel.get_msg)
     start = time.perf_counter()
     for index, cell in enumerate(notebook.cells):
         client.execute_cell(cell, index)

@@ -24,11 +24,22 @@ import json, resource, sys, time
 import nbformat
 from nbclient import NotebookClient
 
+from autograder.execute import polling  # half-second waits: no missed replies (nbclient#312)
+
+
+class Client(NotebookClient):
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        for channel in (client.shell_channel, client.iopub_channel):
+            channel.get_msg = polling(channel.get_msg)
+        return client
+
+
 notebook = nbformat.read(sys.argv[1], as_version=4)
 probe = "import json, sys\nprint('MODULES=' + json.dumps(sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules)))"
 notebook.cells.append(nbformat.v4.new_code_cell(probe))
 start = time.perf_counter()
-NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+Client(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
 seconds = time.perf_counter() - start
 text = "".join(output.get("text", "") for output in notebook.cells[-1].outputs)
 modules = json.loads(text.split("MODULES=", 1)[1].strip())
@@ -41,6 +52,7 @@ def run_lesson(lesson, workdir):
     notebook = ROOT / "solutions" / lesson / f"{lesson}.ipynb"
     env = dict(os.environ, COURSE_PROGRESS="off", TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="Agg")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     result = subprocess.run([sys.executable, "-c", RUNNER, str(notebook), str(workdir)],
                             capture_output=True, text=True, env=env, cwd=workdir, timeout=600)
     assert result.returncode == 0, f"{lesson} failed to run:\n{result.stderr[-3000:]}"
