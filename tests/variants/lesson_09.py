@@ -21,14 +21,8 @@ ADAM_TEXTBOOK = (
     "    m_hat = state['m'] / (1 - beta_1 ** state['t'])\n"
     "    v_hat = state['v'] / (1 - beta_2 ** state['t'])\n"
     "    return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)")
-ADAM_EPSILON_INSIDE_ROOT = (
-    "state.setdefault('t', 0)\n    state.setdefault('m', 0 * w)\n    state.setdefault('v', 0 * w)\n"
-    "    state['t'] += 1\n"
-    "    state['m'] = beta_1 * state['m'] + (1 - beta_1) * dw\n"
-    "    state['v'] = beta_2 * state['v'] + (1 - beta_2) * dw * dw\n"
-    "    m_hat = state['m'] / (1 - beta_1 ** state['t'])\n"
-    "    v_hat = state['v'] / (1 - beta_2 ** state['t'])\n"
-    "    return w - learning_rate * m_hat / np.sqrt(v_hat + epsilon)")
+ADAM_EPSILON_INSIDE_ROOT = ADAM_TEXTBOOK.replace("(np.sqrt(v_hat) + epsilon)",
+                                                 "np.sqrt(v_hat + epsilon)")
 ADAM_KERAS_EPSILON_INSIDE_ROOT = (
     "if not state:\n        state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))\n"
     "    state['t'] += 1\n    t = state['t']\n"
