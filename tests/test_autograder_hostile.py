@@ -170,7 +170,7 @@ def batch(tmp_path_factory):
     environment = dict(os.environ, HOME=str(work / "home"), TMPDIR=str(work / "tmp"))
     run = subprocess.run(
         [sys.executable, "-m", "autograder.grade", str(folder), "--output", str(output),
-         "--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "60",
+         "--jobs", "2", "--cell-timeout", "20", "--notebook-timeout", "180",
          "--memory-limit", "1.5"],
         cwd=COURSE_ROOT, capture_output=True, text=True, timeout=900, env=environment)
     with open(output / "grades.csv", newline="", encoding="utf-8") as stream:
