@@ -55,6 +55,7 @@ class Result:
     error: str = ""
     note: str = ""
     seconds: float = 0.0
+    cell_seconds: float = 0.0  # of `seconds`, the time spent running the notebook's code cells
     worker: str = ""
     feedback: str = ""
     autograded: str = ""
@@ -190,6 +191,7 @@ class Grader:
             result.score = 0.0
         finally:
             if sandbox is not None:
+                result.cell_seconds = round(sandbox.cell_seconds, 3)
                 sandbox.close()
                 from autograder.execute import SANDBOXES
 

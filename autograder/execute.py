@@ -132,6 +132,14 @@ class SandboxedExecute(Execute):
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def preprocess_cell(self, cell, resources, index):
+        start = time.perf_counter()
+        try:
+            return self._preprocess_cell(cell, resources, index)
+        finally:
+            if cell.cell_type == "code":
+                self.sandbox.cell_seconds += time.perf_counter() - start
+
+    def _preprocess_cell(self, cell, resources, index):
         if is_graded_test(cell):
             cell.outputs = self._run_test(cell)
             cell.execution_count = None

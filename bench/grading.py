@@ -7,7 +7,9 @@ class's ada, ben and cho). Grades it with `python -m autograder.grade --jobs 2
 --force` (in bubblewrap), again with `--unsafe-no-sandbox`, and with stock
 `nbgrader autograde LESSON --force`, one lesson after the other, in a scratch
 course; checks that every score of every test is identical; prints the
-wall-clock times, their ratios and the sandbox's cost per notebook.
+wall-clock times, their ratios and the sandbox's cost per notebook, and how
+much of the grading time the notebooks' own code cells took (the part no
+grader that runs every cell can save, so a ceiling on the ratio).
 
 Course set-up (generate_assignment) is done before either clock starts.
 
@@ -90,6 +92,14 @@ def compare(ours, stock, handed_in):
             differences.append(f"{student} {lesson}: ours {mine.score} {mine.tests}, "
                                f"stock {theirs.score} {theirs.tests}")
     return differences
+
+
+def time_in_cells(output):
+    """(seconds in the notebooks' code cells, seconds of grading), summed over a run's results."""
+    rows = [json.loads(line) for line in (output / "results.jsonl").read_text().splitlines()
+            if line.strip()]
+    return (sum(row.get("cell_seconds", 0.0) for row in rows),
+            sum(row.get("seconds", 0.0) for row in rows))
 
 
 def grading_run(folder, output, *options):
@@ -213,6 +223,7 @@ def main():
         stock_seconds = time_stock(stock_course, handed_in)
         differences = (compare(work / "ours", stock_course, handed_in)
                        + compare(work / "unsafe", stock_course, handed_in))
+        cell_seconds, worker_seconds = time_in_cells(work / "ours")
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"{len(handed_in)} submissions over {len(lessons)} lessons")
     print(f"stock nbgrader autograde, sequential: {stock_seconds:7.1f} s")
@@ -222,6 +233,12 @@ def main():
           f"({stock_seconds / unsafe_seconds:.2f}x)")
     print(f"sandbox cost: {(ours_seconds - unsafe_seconds) * arguments.jobs / len(handed_in):+.2f} "
           "s of a worker per notebook")
+    floor = cell_seconds / arguments.jobs
+    print(f"of the sandboxed run's {worker_seconds:.1f} s of grading (summed over notebooks), "
+          f"{cell_seconds:.1f} s ({cell_seconds / worker_seconds:.0%}) ran the notebooks' own "
+          f"code cells; spread perfectly over {arguments.jobs} workers that alone is "
+          f"{floor:.1f} s, i.e. at most {stock_seconds / floor:.2f}x stock for any grader "
+          "that runs every cell")
     if differences:
         print("SCORES DIFFER:\n" + "\n".join(differences))
         return 1

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 06 (convolution backward, gradient checking)."""
 
-from tests.variants import Variant, shadow_builtins, solution_source
+from tests.variants import Variant, combine, shadow_builtins, solution_source
 
 DB, DW, DX = "test_conv2d_backward_db", "test_conv2d_backward_dw", "test_conv2d_backward_dx"
 
@@ -144,6 +144,15 @@ VARIANTS = [
     Variant("relative_error_mean", {"relative_error": RELATIVE.format(
         body="float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))")},
             ["test_relative_error"]),
+    # right only on the shapes and signs a quick test would use (one exercise each, combined)
+    combine(
+        Variant("numeric_first_axis_only", {"numerical_gradient": (  # right only for 1-D x
+            NUMERIC.replace("np.ndindex(x.shape)", "range(x.shape[0])")
+            .format(body=CENTERED.format(denominator="(2 * h)")))}, ["test_numerical_gradient"]),
+        Variant("relative_error_positive_only", {"relative_error": RELATIVE.format(  # a + b, no abs
+            body="float(np.max(np.abs(a - b) / np.maximum(1e-8, a + b)))")},
+            ["test_relative_error"]),
+    ),
     # other correct answers
     Variant("alternative_loops", {
         "conv2d_backward": LOOPS,

@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 07 (dropout, L2)."""
 
-from tests.variants import Variant, shadow_builtins, solution_source
+from tests.variants import Variant, combine, shadow_builtins, solution_source
 
 FORWARD = "def dropout_forward(x, rate, training, rng):\n    {body}\n"
 BACKWARD = "def dropout_backward(dout, cache):\n    {body}\n"
@@ -39,6 +39,14 @@ VARIANTS = [
     }, ["test_dropout_backward"]),
     Variant("l2_penalty_keras_convention",
             {"l2_penalty": PENALTY.format(body="return l2 * np.sum(w ** 2)")}, ["test_l2_penalty"]),
+    combine(  # right only on the rate and shape a quick test would use
+        Variant("dropout_scale_two", forward(  # right only for rate 0.5
+            "if not training:\n        return x, (None, 1.0)\n"
+            "    mask = rng.random(x.shape) >= rate\n"
+            "    return x * mask * 2.0, (mask, 2.0)"), ["test_dropout_forward"]),
+        Variant("l2_penalty_dot", {"l2_penalty": PENALTY.format(  # right only for 1-D w
+            body="return float(0.5 * l2 * np.sum(np.dot(w, w)))")}, ["test_l2_penalty"]),
+    ),
     Variant("l2_grad_missing", {"l2_grad": GRAD.format(body="return np.zeros_like(w)")},
             ["test_l2_grad"]),
     Variant("l2_grad_doubled", {"l2_grad": GRAD.format(body="return 2 * l2 * w")},
