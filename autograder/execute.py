@@ -247,7 +247,10 @@ def coalesce_streams(outputs):
 
     The kernel sends a cell's printed text in pieces whose boundaries depend on
     timing (it flushes every fraction of a second); joined, the autograded
-    notebook is the same however loaded the machine was.
+    notebook is the same however loaded the machine was. Not nbconvert's
+    CoalesceStreamsPreprocessor: its carriage-return regex takes quadratic time
+    on one long line (0.66 s for 40,000 characters), so a student could stall
+    the grader for minutes with a single print under the output cap.
     """
     joined = []
     for output in outputs:
