@@ -5,11 +5,15 @@ code. It runs here, in a fresh namespace. A name the cell uses without
 defining it is looked up in the student's notebook through the kernel's
 `serve` loop (autograder/inside/serve.py):
 
-- plain data (numbers, strings, arrays, tuples/lists/dicts of them) is copied;
-- a module is imported here by name (numpy, math, keras, course_lib ...), so a
-  student's `np` that is not numpy cannot fool a test;
-- anything else (the student's functions, a trained network) becomes a Remote:
-  calling it runs the student's code in the sandbox and brings back data.
+- plain data (numbers, strings, arrays, tuples/lists/dicts of them) is copied
+  once, on arrival, and the test reads only that copy;
+- a Keras model, a History, a course_lib network are rebuilt here from plain
+  data (autograder/inside/objects.py), so the test asks its own object;
+- a module named by the notebook is this process's own (numpy, math, keras,
+  course_lib ...), never imported on the kernel's word;
+- a function of the notebook becomes a StudentFunction: calling it runs the
+  student's code in the sandbox and brings back plain data;
+- anything else fails the test that uses it, with a message saying why.
 
 Builtins are always this process's own: a student's global named `len` or
 `type` neither helps nor hurts. The test passes when its code raises nothing
@@ -26,7 +30,7 @@ import warnings
 
 from nbformat.notebooknode import NotebookNode
 
-from autograder.remote import IMPORTABLE, KernelUnavailable
+from autograder.remote import IMPORTABLE, KernelUnavailable, StudentFunction
 
 MAX_OUTPUT_CHARACTERS = 100_000
 
@@ -46,6 +50,8 @@ class NotebookNamespace(dict):
         except NameError:
             raise KeyError(name) from None
         value = self.channel.decode(reply.get("value"))
+        if isinstance(value, StudentFunction):
+            object.__setattr__(value, "_name", name)
         self[name] = value
         return value
 

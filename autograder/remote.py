@@ -1,28 +1,38 @@
 """The grader's end of a test's conversation with the student's kernel.
 
 `Channel` sends requests to the kernel's `serve` loop (autograder/inside/serve.py)
-and decodes its answers as plain data (autograder/inside/wire.py). `Remote` is an
-object that stays in the student's kernel (a function, a trained network): every
-use of it is a question, and every answer comes back as data or as another Remote.
-Calling a Remote runs the student's code in the sandbox, with the course_lib
-references that the test disabled or substituted (course_lib.testing) passed on;
-the new state of list, dict and array arguments, and the weights of Keras models,
-are copied back, so an in-place change is seen as it would be in Jupyter.
+and turns each answer into plain data once, on arrival (autograder/inside/wire.py):
+arrays (bounded before they are built), numbers, strings, tuples/lists/dicts of
+them, and the course's objects rebuilt here from their plain descriptions
+(autograder/inside/objects.py: a Keras model from Keras' own layer classes and
+its weights, a History, a course_lib network, a random Generator). Test code
+never holds an object of the kernel: the one exception is a `StudentFunction`,
+which can only be called, and whose results are plain data again.
 
-Anything malformed or late from the kernel raises KernelUnavailable, a
-BaseException that no `except Exception` in a test can swallow.
+Arguments cross the other way as plain data too: the kernel gets copies, never the
+test's objects, and a function the test defines is not sent: the kernel calls it
+back here, with plain arguments, while the call runs. After a call, an argument
+the student's function changed in place fails the test (`ArgumentChanged`),
+unless the function's contract updates it (`course_lib.testing.IN_PLACE`): then,
+and only then, its new state is written into the test's object, after a check of
+its structure.
+
+Anything malformed, late or unreadable from the kernel raises KernelUnavailable
+(or a subclass), a BaseException that no `except Exception` in a test can swallow.
 """
 
-import base64
 import builtins
-import importlib
 import socket
+import sys
 import time
+import types
 import warnings
 
-from autograder.inside import wire
+import numpy as np
 
-# Modules a test may receive from the notebook by name; anything else stays remote.
+from autograder.inside import objects, wire
+
+# Modules a test may receive from the notebook by name, as this process already has them.
 IMPORTABLE = ("numpy", "math", "random", "warnings", "collections", "itertools", "functools",
               "keras", "tensorflow", "scipy", "course_lib", "statistics")
 
@@ -40,20 +50,51 @@ class KernelUnavailable(BaseException):
     """
 
 
+class UnreadableAnswer(KernelUnavailable):
+    """The notebook answered with something the tests cannot read as data."""
+
+
+class ArgumentChanged(KernelUnavailable):
+    """The student's function changed an argument that its contract says it leaves alone."""
+
+
 class Channel:
     """The grader's end of one test cell's conversation with the student's kernel."""
 
     def __init__(self, connection, deadline):
         self.connection = connection
         self.deadline = deadline
+        self.callbacks = {}
 
     def request(self, message):
+        self._send(message)
+        while True:
+            reply = self._receive()
+            if reply.get("op") == "callback":
+                self._send(self._callback(reply))
+                continue
+            if not reply.get("ok"):
+                raise _student_error(reply)
+            return reply
+
+    def _send(self, message):
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise KernelUnavailable("the test ran past its time limit")
         self.connection.settimeout(remaining)
         try:
             wire.send_frame(self.connection, message)
+        except socket.timeout:
+            raise KernelUnavailable("your code ran past the test's time limit") from None
+        except (OSError, wire.WireError) as error:
+            raise KernelUnavailable(f"the notebook's kernel stopped answering ({error})") from None
+
+    def _receive(self):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise KernelUnavailable("your code ran past the test's time limit")
+        self.connection.settimeout(remaining)
+        try:
             reply = wire.receive_frame(self.connection)
         except socket.timeout:
             raise KernelUnavailable("your code ran past the test's time limit") from None
@@ -61,40 +102,112 @@ class Channel:
             raise KernelUnavailable(f"the notebook's kernel stopped answering ({error})") from None
         if not isinstance(reply, dict):
             raise KernelUnavailable("the notebook's kernel sent something that is not an answer")
-        if not reply.get("ok"):
-            raise _student_error(reply)
         return reply
 
+    def _callback(self, request):
+        """Evaluate a function of the test on plain arguments from the student's code."""
+        function = self.callbacks.get(request.get("id")) if isinstance(request.get("id"),
+                                                                       int) else None
+        if function is None:
+            return {"ok": False, "evalue": "no such function of the test"}
+        try:
+            args = [wire.decode(item, _refuse_tag) for item in request.get("args", [])]
+            value = function(*args)
+            return {"ok": True, "value": wire.encode(value, _refuse_object)}
+        except KernelUnavailable:
+            raise
+        except Exception as error:  # noqa: BLE001  (the student's arguments may be anything)
+            return {"ok": False, "evalue": type(error).__name__}
+
     def resolve(self, data):
+        """Build the course object a tagged description stands for (plain data inside)."""
         tag = data["__t"]
         if tag == "ref":
-            return Remote(self, int(data["id"]), str(data.get("type", "object"))[:80])
+            return StudentFunction(self, int(data["id"]))
         if tag == "module":
-            return _import_allowed(str(data.get("name", "")))
+            return _known_module(str(data.get("name", "")))
+        if tag == "opaque":
+            raise UnreadableAnswer(
+                f"the notebook gave a {str(data.get('type', 'object'))[:80]} where the test "
+                "reads numbers, strings, arrays, lists, tuples or dicts of them (or a Keras "
+                "model, a History, a course_lib network)")
+        fields = {key: wire.decode(item, _refuse_tag) if isinstance(item, dict) else item
+                  for key, item in data.items() if key != "__t"}
+        if tag == "model":
+            return objects.build_model(fields)
+        if tag == "history":
+            return objects.build_history(fields)
+        if tag == "network":
+            return objects.build_network(fields)
+        if tag == "generator":
+            return objects.build_generator(data)
         raise wire.WireError(f"unexpected {tag!r} from the notebook")
 
     def decode(self, data):
         try:
             return wire.decode(data, self.resolve)
+        except KernelUnavailable:
+            raise
+        except objects.ObjectError as error:
+            raise UnreadableAnswer(f"the notebook's answer cannot be rebuilt here: {error}") \
+                from None
         except Exception as error:  # anything malformed the kernel may send
             raise KernelUnavailable(f"the notebook's kernel sent a malformed answer ({error})") \
                 from None
 
     def encode(self, value):
-        def make_ref(inner):
-            if isinstance(inner, Remote):
+        """An argument as plain data for the kernel; the test's own functions stay here."""
+        def describe(inner):
+            if isinstance(inner, StudentFunction):
                 return {"__t": "ref", "id": object.__getattribute__(inner, "_number")}
-            import cloudpickle
+            if objects.is_keras_model(inner):
+                return {"__t": "model", **_plain(objects.describe_model(inner))}
+            if objects.is_network(inner):
+                return {"__t": "network", **_plain(objects.describe_network(inner))}
+            if isinstance(inner, np.random.Generator):
+                return {"__t": "generator", **objects.describe_generator(inner)}
+            name = _course_function_name(inner)
+            if name is not None:
+                return {"__t": "function", "name": name}
+            if isinstance(inner, types.FunctionType):
+                number = len(self.callbacks) + 1
+                self.callbacks[number] = inner
+                return {"__t": "callback", "id": number}  # not even its name crosses
+            raise TypeError(f"a test cannot hand a {type(inner).__name__} to the notebook: "
+                            "only plain data, course objects and functions")
 
-            return {"__t": "pickle", "b64": base64.b64encode(cloudpickle.dumps(inner)).decode()}
-
-        return wire.encode(value, make_ref)
+        return wire.encode(value, describe)
 
 
-def _import_allowed(name):
-    if name.split(".")[0] not in IMPORTABLE:
-        raise ImportError(f"the notebook's module {name!r} is not available to the tests")
-    return importlib.import_module(name)
+def _plain(description):
+    return {key: wire.encode(item, _refuse_object) for key, item in description.items()}
+
+
+def _refuse_object(value):
+    raise TypeError(f"a {type(value).__name__} is not plain data")
+
+
+def _refuse_tag(data):
+    raise wire.WireError(f"unexpected {data.get('__t')!r} inside plain data")
+
+
+def _course_function_name(value):
+    """"module:qualname" of a course_lib or numpy function reachable under that name."""
+    module = getattr(value, "__module__", None) or ""
+    qualified = getattr(value, "__qualname__", "")
+    if module.split(".")[0] not in ("course_lib", "numpy") or "<" in qualified:
+        return None
+    found = sys.modules.get(module)
+    for part in qualified.split("."):
+        found = getattr(found, part, None)
+    return f"{module}:{qualified}" if found is value else None
+
+
+def _known_module(name):
+    """A module the notebook names: only one of IMPORTABLE that this process already has."""
+    if name.split(".")[0] not in IMPORTABLE or name not in sys.modules:
+        raise UnreadableAnswer(f"the notebook's module {name!r} is not available to the tests")
+    return sys.modules[name]
 
 
 def _student_error(reply):
@@ -110,56 +223,54 @@ def _student_error(reply):
     return type(safe, (StudentCodeError,), {})(message)
 
 
-class Remote:
-    """An object that lives in the student's kernel; every use is a question to it."""
+class StudentFunction:
+    """A function of the student's notebook: it can be called, and nothing else."""
 
-    __slots__ = ("_channel", "_number", "_type_name")
+    __slots__ = ("_channel", "_number", "_name")
 
-    def __init__(self, channel, number, type_name):
+    def __init__(self, channel, number, name="function"):
         object.__setattr__(self, "_channel", channel)
         object.__setattr__(self, "_number", number)
-        object.__setattr__(self, "_type_name", type_name)
-
-    def _ask(self, operation, **fields):
-        channel = object.__getattribute__(self, "_channel")
-        reply = channel.request({"op": operation, "ref": object.__getattribute__(self, "_number"),
-                                 **fields})
-        return channel.decode(reply.get("value"))
+        object.__setattr__(self, "_name", name)
 
     def __getattr__(self, name):
-        if name.startswith("__array_") or name in ("__length_hint__", "__iter__"):
-            raise AttributeError(name)
-        return self._ask("getattr", name=name)
-
-    @property
-    def __class__(self):
-        return self._ask("getattr", name="__class__")
+        raise AttributeError(f"a function of the notebook has no attribute {name!r} here")
 
     def __setattr__(self, name, value):
-        raise AttributeError("objects from the notebook are read-only in a test")
+        raise AttributeError("functions from the notebook are read-only in a test")
 
     def __call__(self, *args, **kwargs):
-        from course_lib.testing import active_references, active_replacements
+        from course_lib.testing import IN_PLACE, active_references, active_replacements
 
         channel = object.__getattribute__(self, "_channel")
+        name = object.__getattribute__(self, "_name")
         values = list(args) + list(kwargs.values())
+        positions = list(range(len(args))) + list(kwargs)
+        in_place = [position for position in positions
+                    if position in IN_PLACE.get(name, ())]
         reply = channel.request({
             "op": "call", "ref": object.__getattribute__(self, "_number"),
             "args": [channel.encode(value) for value in args],
             "kwargs": [[key, channel.encode(value)] for key, value in kwargs.items()],
+            "in_place": in_place,
             "disabled": active_references(), "replaced": active_replacements()})
-        positions = list(range(len(args))) + list(kwargs)
+        result = channel.decode(reply.get("value"))
         try:
-            for position, state in reply.get("writeback", []):
-                if position in positions:
-                    _write_back(values[positions.index(position)], state, channel)
-            raised = [(str(category), str(message)) for category, message in reply.get("warnings", [])]
-            result = _with_arguments(reply.get("value"), values, channel)
-        except KernelUnavailable:
-            raise
-        except Exception as error:  # a reply of the wrong shape
+            changed = [position for position in reply.get("changed", []) if position in positions]
+            states = {position: state for position, state in reply.get("writeback", [])
+                      if position in in_place}
+            raised = [(str(category), str(message))
+                      for category, message in reply.get("warnings", [])]
+        except (TypeError, ValueError) as error:  # a reply of the wrong shape
             raise KernelUnavailable(f"the notebook's kernel sent a malformed answer ({error})") \
                 from None
+        for position in changed:
+            if position not in in_place:
+                which = f"argument {position + 1}" if isinstance(position, int) \
+                    else f"argument {position!r}"
+                raise ArgumentChanged(f"{name} changed its {which} in place; it must leave "
+                                      "its inputs unchanged (work on a copy)")
+            _write_back(values[positions.index(position)], states.get(position), channel)
         for category, message in raised:
             kind = getattr(builtins, category, None)
             if not (isinstance(kind, type) and issubclass(kind, Warning)):
@@ -167,73 +278,39 @@ class Remote:
             warnings.warn(message, kind, stacklevel=2)
         return result
 
-    def _unary(self, function):
-        return self._ask("unary", fn=function)
-
-    def __len__(self):
-        return self._unary("len")
-
-    def __iter__(self):
-        return iter(self._unary("iter"))
-
-    def __getitem__(self, key):
-        channel = object.__getattribute__(self, "_channel")
-        return self._ask("getitem", key=channel.encode(key))
-
-    def __bool__(self):
-        return self._unary("bool")
-
-    def __float__(self):
-        return float(self._unary("float"))
-
-    def __int__(self):
-        return int(self._unary("int"))
-
-    def __index__(self):
-        return int(self._unary("index"))
-
-    def __array__(self, dtype=None, copy=None):
-        import numpy as np
-
-        return np.asarray(self._unary("array"), dtype=dtype)
-
     def __repr__(self):
-        return str(self._unary("repr"))
-
-    def __str__(self):
-        return str(self._unary("str"))
+        return f"<function {object.__getattribute__(self, '_name')} of the notebook>"
 
     def __reduce__(self):
-        raise TypeError("an object from the notebook cannot be copied into a test")
+        raise TypeError("a function of the notebook cannot be copied into a test")
 
 
 def _write_back(original, state, channel):
-    """Apply the state an argument had after the student's call to the test's own object."""
-    import numpy as np
-
+    """Put an argument's new state into the test's object, if it has the object's structure."""
+    if state is None:
+        raise KernelUnavailable("the notebook's kernel changed an argument but sent no state")
     if isinstance(state, dict) and state.get("__t") == "weights":
-        weights = channel.decode(state.get("value"))
-        if callable(getattr(original, "set_weights", None)) and isinstance(weights, list):
-            original.set_weights(weights)
+        weights = wire.decode(state.get("value"), _refuse_tag)
+        current = original.get_weights()
+        if not (isinstance(weights, list) and len(weights) == len(current) and all(
+                isinstance(new, np.ndarray) and new.shape == old.shape
+                for new, old in zip(weights, current))):
+            raise UnreadableAnswer("the model's new weights do not fit the model")
+        original.set_weights(weights)
         return
-    new = channel.decode(state)
-    if isinstance(original, np.ndarray) and isinstance(new, np.ndarray):
-        if new.shape == original.shape and not np.array_equal(new, original, equal_nan=True):
-            np.copyto(original, new, casting="unsafe")
-    elif isinstance(original, list) and isinstance(new, list):
-        original[:] = new
-    elif isinstance(original, dict) and isinstance(new, dict):
+    try:
+        new = wire.decode(state, _refuse_tag)
+    except wire.WireError as error:
+        raise KernelUnavailable(f"the notebook's kernel sent a malformed state ({error})") \
+            from None
+    if isinstance(original, np.ndarray) and isinstance(new, np.ndarray) \
+            and new.shape == original.shape and new.dtype.kind in "biufc":
+        np.copyto(original, new, casting="unsafe")
+    elif isinstance(original, dict) and isinstance(new, dict) and all(
+            isinstance(key, str) for key in new):
         original.clear()
         original.update(new)
-
-
-def _with_arguments(data, arguments, channel):
-    """Decode a call's result, giving back the test's own objects where the student returned them."""
-    if isinstance(data, dict) and data.get("__t") == "argref":
-        index = int(data.get("index", -1))
-        if 0 <= index < len(arguments):
-            return arguments[index]
-        raise wire.WireError("a result naming an argument that does not exist")
-    if isinstance(data, dict) and data.get("__t") == "tuple":
-        return tuple(_with_arguments(item, arguments, channel) for item in data["items"])
-    return channel.decode(data)
+    elif isinstance(original, list) and isinstance(new, list):
+        original[:] = new
+    else:
+        raise UnreadableAnswer("an argument's new state does not have the argument's structure")

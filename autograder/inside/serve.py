@@ -5,20 +5,27 @@ runs `serve(path)`: it connects to the grader's Unix socket and answers
 requests until the grader says "done":
 
 - get NAME: the value of a global of the notebook;
-- getattr / getitem / unary (len, repr, iter, array ...) on an object;
-- call: call a function of the notebook with the grader's arguments, and send
-  back the result and the new state of every list, dict and array argument
-  (so an in-place change is visible to the test, as it would be in Jupyter).
+- call: call a function of the notebook with the grader's arguments.
 
-Everything sent back is data (autograder.inside.wire); other objects stay
-here and are named by a number. Nothing the kernel answers decides a grade by
-itself: the grader checks the answers with its own code.
+Every answer is plain data (wire.py), sent once: numbers, strings, arrays,
+tuples/lists/dicts of them, and the course's objects described as plain data
+(objects.py: a Keras model, a History, a course_lib network, a random
+Generator). A function of the notebook is named by a number: the grader can
+only call it. Anything else is answered as "opaque" (its type name), which
+fails the test that asked for it.
+
+The grader's arguments are built here from plain data too; a function the test
+defines (the `f` of a numerical gradient) stays in the grader and is called
+back over the socket, only during the call it was given to. After a call, every
+argument that the student's function changed in place is named in the reply,
+and only the arguments that the function's contract updates in place
+(`course_lib.testing.IN_PLACE`, e.g. a state dict) have their new state sent.
+Nothing the kernel answers decides a grade by itself.
 """
 
-import base64
 import builtins
 import importlib
-import pickle
+import json
 import socket
 import sys
 import types
@@ -26,48 +33,66 @@ import warnings
 
 import numpy as np
 
-from . import wire
+from . import objects, wire
 
-UNARY = {"len": len, "repr": repr, "str": str, "bool": bool, "float": float, "int": int,
-         "index": lambda value: value.__index__(), "iter": lambda value: list(value),
-         "array": np.asarray}
 MAX_TEXT = 100_000
 
 
 class _Session:
-    def __init__(self, namespace):
+    def __init__(self, namespace, connection=None):
         self.namespace = namespace
-        self.objects = {}
+        self.connection = connection
+        self.functions = {}
+        self.calling = False
 
-    def make_ref(self, value):
+    # ---- kernel -> grader
+
+    def describe(self, value):
+        """The tagged plain form of a value that wire.encode does not take as it is."""
         if isinstance(value, types.ModuleType):
             return {"__t": "module", "name": str(getattr(value, "__name__", ""))}
-        number = len(self.objects) + 1
-        self.objects[number] = value
-        return {"__t": "ref", "id": number, "type": type(value).__name__[:80]}
+        if objects.is_keras_model(value):
+            return {"__t": "model", **self._plain(objects.describe_model(value))}
+        if objects.is_history(value):
+            return {"__t": "history", **self._plain(objects.describe_history(value))}
+        if objects.is_network(value):
+            return {"__t": "network", **self._plain(objects.describe_network(value))}
+        if isinstance(value, np.random.Generator):
+            return {"__t": "generator", **objects.describe_generator(value)}
+        if callable(value) and not isinstance(value, type):
+            number = len(self.functions) + 1
+            self.functions[number] = value
+            return {"__t": "ref", "id": number, "type": type(value).__name__[:80]}
+        return {"__t": "opaque", "type": type(value).__name__[:80]}
+
+    def _plain(self, description):
+        def refuse(inner):
+            raise objects.ObjectError(f"a {type(inner).__name__} inside a course object")
+
+        return {key: wire.encode(item, refuse) for key, item in description.items()}
+
+    def encode(self, value):
+        return wire.encode(value, self.describe)
+
+    # ---- grader -> kernel
 
     def resolve(self, data):
         tag = data["__t"]
+        fields = {key: wire.decode(item, _no_objects) if isinstance(item, dict) else item
+                  for key, item in data.items() if key != "__t"}
+        if tag == "model":
+            return objects.build_model(fields)
+        if tag == "network":
+            return objects.build_network(fields)
+        if tag == "generator":
+            return objects.build_generator(data)
+        if tag == "callback":
+            return _GraderFunction(self, int(data["id"]), "a function of the test")
+        if tag == "function":
+            return _course_function(str(data["name"]))
         if tag == "ref":
-            return self.objects[int(data["id"])]
-        if tag == "pickle":
-            return pickle.loads(base64.b64decode(data["b64"]))
-        if tag == "module":
-            return importlib.import_module(str(data["name"]))
+            return self.functions[int(data["id"])]
         raise wire.WireError(f"unknown tag {tag!r}")
-
-    def encode(self, value, arguments=()):
-        known = {id(argument): index for index, argument in enumerate(arguments)
-                 if isinstance(argument, (np.ndarray, list, dict))}
-
-        def make_ref(inner):
-            return self.make_ref(inner)
-
-        if id(value) in known:
-            return {"__t": "argref", "index": known[id(value)]}
-        if isinstance(value, tuple) and type(value) is tuple:
-            return {"__t": "tuple", "items": [self.encode(item, arguments) for item in value]}
-        return wire.encode(value, make_ref)
 
     def answer(self, request):
         operation = request.get("op")
@@ -76,18 +101,8 @@ class _Session:
             if name not in self.namespace:
                 raise NameError(f"name {name!r} is not defined in the notebook")
             return {"value": self.encode(self.namespace[name])}
-        target = self.objects[int(request["ref"])]
-        if operation == "getattr":
-            return {"value": self.encode(getattr(target, str(request["name"])))}
-        if operation == "getitem":
-            return {"value": self.encode(target[wire.decode(request["key"], self.resolve)])}
-        if operation == "unary":
-            value = UNARY[str(request["fn"])](target)
-            if isinstance(value, str) and len(value) > MAX_TEXT:
-                value = value[:MAX_TEXT] + "..."
-            return {"value": self.encode(value)}
         if operation == "call":
-            return self.call(target, request)
+            return self.call(self.functions[int(request["ref"])], request)
         raise ValueError(f"unknown request {operation!r}")
 
     def call(self, function, request):
@@ -96,35 +111,90 @@ class _Session:
                   for key, item in request.get("kwargs", [])}
         positions = list(range(len(args))) + list(kwargs)
         values = args + list(kwargs.values())
+        before = [_fingerprint(value) for value in values]
+        in_place = set(request.get("in_place", []))
         # Upstream references first: their working copies are made before the originals
         # are disabled.
-        with warnings.catch_warnings(record=True) as caught, _upstream_replaced(
-                function, request.get("replaced", {})), _references_disabled(
-                request.get("disabled", [])):
-            warnings.simplefilter("always")
-            result = function(*args, **kwargs)
-        writeback = [[position, _state(value, self.make_ref)]
-                     for position, value in zip(positions, values) if _mutable(value)]
+        self.calling = True
+        try:
+            with warnings.catch_warnings(record=True) as caught, _upstream_replaced(
+                    function, request.get("replaced", {})), _references_disabled(
+                    request.get("disabled", [])):
+                warnings.simplefilter("always")
+                result = function(*args, **kwargs)
+        finally:
+            self.calling = False
+        changed = [position for position, value, old in zip(positions, values, before)
+                   if old is not None and _fingerprint(value) != old]
+        writeback = [[position, self._state(value)]
+                     for position, value in zip(positions, values)
+                     if position in changed and position in in_place]
         raised = [[warning.category.__name__, str(warning.message)[:MAX_TEXT]]
                   for warning in caught[:20]]
-        return {"value": self.encode(result, values), "writeback": writeback,
+        return {"value": self.encode(result), "changed": changed, "writeback": writeback,
                 "warnings": raised}
 
+    def _state(self, value):
+        if objects.is_keras_model(value):
+            return {"__t": "weights", "value": wire.encode(
+                [np.asarray(weight) for weight in value.get_weights()], _refuse)}
+        return wire.encode(value, _refuse)
 
-def _mutable(value):
-    return isinstance(value, (np.ndarray, list, dict)) or (
-        callable(getattr(value, "get_weights", None)) and hasattr(value, "set_weights"))
+
+def _refuse(value):
+    raise objects.ObjectError(f"a {type(value).__name__} in an argument's new state")
 
 
-def _state(value, make_ref):
+def _no_objects(data):
+    raise wire.WireError(f"unexpected {data.get('__t')!r} inside a course object")
+
+
+def _fingerprint(value):
+    """A comparable snapshot of an argument's content (None: not tracked)."""
     if isinstance(value, (np.ndarray, list, dict)):
-        return wire.encode(value, make_ref)
-    return {"__t": "weights", "value": wire.encode(
-        [np.asarray(weight) for weight in value.get_weights()], make_ref)}
+        try:
+            return json.dumps(wire.encode(value, lambda inner: {"__t": "id", "id": id(inner)}))
+        except (TypeError, ValueError):
+            return None
+    if objects.is_keras_model(value):
+        return json.dumps(wire.encode([np.asarray(weight) for weight in value.get_weights()],
+                                      _refuse))
+    return None
 
 
-def _resolve(name):
-    module_name, _, qualified = str(name).partition(":")
+class _GraderFunction:
+    """A function of the test, called back in the grader with plain arguments."""
+
+    def __init__(self, session, number, name):
+        self._session, self._number, self.__name__ = session, number, name
+
+    def __call__(self, *args):
+        if not self._session.calling or self._session.connection is None:
+            raise RuntimeError(f"{self.__name__} from a test can be called only while the "
+                               "test's call runs")
+        wire.send_frame(self._session.connection, {
+            "op": "callback", "id": self._number,
+            "args": [wire.encode(arg, _refuse_argument) for arg in args]})
+        reply = wire.receive_frame(self._session.connection)
+        if not isinstance(reply, dict) or not reply.get("ok"):
+            message = str(reply.get("evalue", "")) if isinstance(reply, dict) else ""
+            raise ValueError(f"{self.__name__} could not be evaluated: {message[:200]}")
+        return wire.decode(reply.get("value"), _no_objects)
+
+    def __repr__(self):
+        return f"<function {self.__name__} of the test>"
+
+
+def _refuse_argument(value):
+    raise TypeError(f"a function of the test takes arrays and numbers, not a "
+                    f"{type(value).__name__}")
+
+
+def _course_function(name):
+    """A function of course_lib or numpy named "module:qualname" by the grader."""
+    module_name, _, qualified = name.partition(":")
+    if module_name.split(".")[0] not in ("course_lib", "numpy"):
+        raise wire.WireError(f"a function of {module_name!r}")
     value = importlib.import_module(module_name)
     for part in qualified.split("."):
         value = getattr(value, part)
@@ -139,7 +209,7 @@ def _upstream_replaced(function, replaced):
 
     if not replaced:
         return contextlib.nullcontext()
-    return upstream_replaced(function, **{str(name): working_copy(_resolve(reference))
+    return upstream_replaced(function, **{str(name): working_copy(_course_function(reference))
                                           for name, reference in dict(replaced).items()})
 
 
@@ -147,7 +217,7 @@ def _references_disabled(names):
     """Make the named course_lib functions (and copies of them) raise during a call."""
     from course_lib.testing import reference_disabled
 
-    return reference_disabled(*[_resolve(name) for name in names])
+    return reference_disabled(*[_course_function(name) for name in names])
 
 
 def _error_reply(error):
@@ -162,12 +232,12 @@ def serve(path):
         namespace = get_ipython().user_ns  # noqa: F821  (inside IPython)
     except NameError:
         namespace = sys.modules["__main__"].__dict__
-    session = _Session(namespace)
     import course_lib.testing
 
     course_lib.testing.copies_cache = {}  # copies of the references: searched once per test
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.connect(path)
+    session = _Session(namespace, connection)
     try:
         while True:
             request = wire.receive_frame(connection)

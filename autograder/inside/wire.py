@@ -8,9 +8,10 @@ arrays), and tuples, lists and dicts of these. Anything else crosses as a
 reference ({"__t": "ref"}): the object stays in the kernel, and the grader
 can only ask questions about it.
 
-The grader may also send functions it defines (the `f` given to a student's
-numerical_gradient, say) as pickles: the kernel unpickles what the grader
-sends, never the other way round.
+Neither side unpickles anything. Arrays are bounded before they are built: only
+numeric, boolean and (non-empty) string dtypes, at most MAX_ELEMENTS elements,
+and the bytes must be exactly what the header announces (so an array of a
+zero-size dtype cannot announce 30 million elements in 128 bytes).
 
 Messages are length-prefixed frames of JSON over a Unix socket.
 """
@@ -24,6 +25,8 @@ import numpy as np
 
 MAX_FRAME_BYTES = 128 * 2**20
 MAX_DEPTH = 32
+MAX_ELEMENTS = 2**25
+PLAIN_KINDS = "biufcUS"
 HEADER = struct.Struct("!Q")
 
 
@@ -70,14 +73,40 @@ def _array_bytes(array):
 
 def _load_array(text):
     try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
+        raw = base64.b64decode(str(text).encode("ascii"), validate=True)
+        stream = io.BytesIO(raw)
+        version = np.lib.format.read_magic(stream)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(stream)
+        check_array_header(shape, dtype, len(raw) - stream.tell())
         return np.load(io.BytesIO(raw), allow_pickle=False)
     except (ValueError, TypeError, EOFError, OSError) as error:
         raise WireError(f"an array that numpy cannot read safely: {error}") from None
 
 
+def check_array_header(shape, dtype, data_bytes):
+    """Refuse an array before building it: plain dtype, bounded size, bytes as announced."""
+    if dtype.kind not in PLAIN_KINDS or dtype.hasobject or dtype.fields is not None \
+            or dtype.subdtype is not None or dtype.itemsize == 0:
+        raise WireError(f"an array of dtype {dtype}: only numbers, booleans and strings "
+                        "cross")
+    count = 1
+    for size in shape:
+        if not isinstance(size, int) or size < 0:
+            raise WireError(f"an array of shape {shape}")
+        count *= size
+    if count > MAX_ELEMENTS:
+        raise WireError(f"an array of {count:,} elements (at most {MAX_ELEMENTS:,} cross)")
+    if count * dtype.itemsize != data_bytes:
+        raise WireError(f"an array of shape {shape} and dtype {dtype} with {data_bytes} "
+                        "bytes of data")
+
+
 def is_plain_array(value):
-    return isinstance(value, np.ndarray) and value.dtype != object and not value.dtype.hasobject
+    return (isinstance(value, np.ndarray) and value.dtype.kind in PLAIN_KINDS
+            and value.dtype.fields is None and value.dtype.itemsize > 0
+            and value.size <= MAX_ELEMENTS)
 
 
 def encode(value, make_ref, depth=0):
@@ -94,7 +123,8 @@ def encode(value, make_ref, depth=0):
         return {"__t": "bytes", "b64": base64.b64encode(value).decode("ascii")}
     if type(value) is np.ndarray and is_plain_array(value):
         return {"__t": "ndarray", "npy": _array_bytes(value)}
-    if isinstance(value, np.generic) and type(value).__module__ == "numpy" and value.dtype != object:
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy" \
+            and is_plain_array(np.asarray(value)):
         return {"__t": "scalar", "npy": _array_bytes(np.asarray(value))}
     if type(value) in (list, tuple):
         return {"__t": type(value).__name__,
