@@ -80,7 +80,7 @@ LAYOUTS = {
     "member below a file": ([("bob_00_setup.ipynb", NOTEBOOK),
                              ("bob_00_setup.ipynb/carol_00_setup.ipynb", NOTEBOOK)],
                             {"bob_00_setup.ipynb": "both a file and a folder",
-                             "bob_00_setup.ipynb/carol_00_setup.ipynb": "below a path that is a file"}),
+                             "bob_00_setup.ipynb/carol_00_setup.ipynb": "below a path"}),
     "file where a folder is needed": ([("d.ipynb/carol_00_setup.ipynb", NOTEBOOK),
                                        ("d.ipynb", NOTEBOOK)],
                                       {"d.ipynb": "both a file and a folder",
@@ -215,6 +215,27 @@ def test_control_the_old_loop_crashed(tmp_path, layout):
         old_unpack(archive, tmp_path / "old")
     shutil.rmtree(tmp_path / "old")
     assert intake(archive, tmp_path)[0] == [HONEST]
+
+
+def test_control_the_old_loop_stopped_on_encrypted_and_non_utf8_names(tmp_path):
+    """An encrypted member raised RuntimeError, a name flagged UTF-8 that is not raised
+    UnicodeDecodeError (the batch then stopped with exit status 2); now each is a row."""
+    archive = write_zip(tmp_path / "download.zip", [("bob_00_setup.ipynb", NOTEBOOK)])
+    data = bytearray(archive.read_bytes())
+    local, central = headers(data, "bob_00_setup.ipynb")
+    data[local + 6] |= 0x1
+    data[central + 8] |= 0x1
+    archive.write_bytes(bytes(data))
+    flagged = write_zip(tmp_path / "flagged.zip", [("bob\u00e9_00_setup.ipynb", NOTEBOOK)])
+    patch(flagged, "\u00e9".encode(), b"\xff\xfe")
+    (tmp_path / "old").mkdir()
+    with pytest.raises(RuntimeError, match="encrypted"):
+        old_unpack(archive, tmp_path / "old")
+    with pytest.raises(UnicodeDecodeError):
+        old_unpack(flagged, tmp_path / "old")
+    shutil.rmtree(tmp_path / "old")
+    assert intake(archive, tmp_path)[0] == [HONEST]
+    assert list(intake(flagged, tmp_path)[1]) == ["flagged.zip"]
 
 
 @pytest.mark.slow
