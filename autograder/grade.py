@@ -5,7 +5,8 @@ autograder/README.md for the file names accepted). Writes into the output
 folder (default grading-output/):
 
 - grades.csv: one row per student and lesson (score, maximum, each test), plus a
-  row for each rejected file;
+  row for each rejected file: a name not understood, a hostile zip member
+  (autograder/archive.py), a notebook over --max-notebook-mb or --max-cells;
 - feedback/<student>/<lesson>/<lesson>.html, without hidden test code;
 - autograded/<student>/<lesson>/<lesson>.ipynb, for the instructor;
 - gradebook.db: nbgrader's gradebook with every result;

@@ -18,7 +18,9 @@ re-submission suffix `-1`, `-2` ... `-10` before `.ipynb` (Canvas numbers re-upl
 `<lesson>` is a lesson id such as `01_dense_layers`. Of several files of one student for
 one lesson, the highest re-submission number wins (the original counts as 0).
 
-Anything else is rejected with a message saying what was expected.
+Anything else is rejected with a message saying what was expected. A zip is read by
+autograder.archive (names checked, bytes read with a budget); a folder is walked without
+following symbolic links, and a link in it is rejected.
 """
 
 import hashlib

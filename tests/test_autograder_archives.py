@@ -7,6 +7,7 @@ next to hostile members. A copy of the extraction loop the grader had before sho
 that the same zips stopped the whole batch then.
 """
 
+import contextlib
 import csv
 import shutil
 import stat
@@ -108,7 +109,7 @@ LAYOUTS = {
 def test_every_layout_becomes_rows(tmp_path, layout):
     """Each hostile member is a rejection with its reason; the honest notebook is collected."""
     members, expected = LAYOUTS[layout]
-    with pytest.warns(UserWarning) if layout == "duplicate names" else _nothing():
+    with pytest.warns(UserWarning) if layout == "duplicate names" else contextlib.nullcontext():
         archive = write_zip(tmp_path / "download.zip", members)
     names, reasons = intake(archive, tmp_path)
     extra = ["00_setup.ipynb"] if layout == "backslashes" else []
@@ -116,14 +117,6 @@ def test_every_layout_becomes_rows(tmp_path, layout):
     assert set(reasons) == {f"download.zip/{name}" for name in expected}, reasons
     for name, reason in expected.items():
         assert reason in reasons[f"download.zip/{name}"], reasons
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_zip_bomb_with_a_lying_header_stops_at_the_declared_size(tmp_path):
@@ -191,6 +184,23 @@ def test_names_not_utf8(tmp_path):
     flagged = write_zip(tmp_path / "flagged.zip", [("bob\u00e9_00_setup.ipynb", NOTEBOOK)])
     names, reasons = intake(patch(flagged, "\u00e9".encode(), b"\xff\xfe"), tmp_path)
     assert names == [] and "not UTF-8" in reasons["flagged.zip"]
+
+
+def test_a_folder_is_walked_without_following_links(tmp_path):
+    """In a folder of submissions, links to a file or a folder elsewhere are rejected rows."""
+    outside = tmp_path / "outside"
+    (outside / "x").mkdir(parents=True)
+    (outside / "secret_00_setup.ipynb").write_text(NOTEBOOK)
+    (outside / "x" / "00_setup.ipynb").write_text(NOTEBOOK)
+    folder = tmp_path / "download"
+    folder.mkdir()
+    (folder / HONEST).write_text(NOTEBOOK)
+    (folder / "bob_00_setup.ipynb").symlink_to(outside / "secret_00_setup.ipynb")
+    (folder / "carol").symlink_to(outside / "x")
+    submissions, rejections = collect(folder, LESSONS)
+    assert [s.path.name for s in submissions] == [HONEST]
+    assert sorted(r.path.name for r in rejections) == ["bob_00_setup.ipynb", "carol"]
+    assert all("symbolic link" in r.reason for r in rejections)
 
 
 def old_unpack(source, target):
