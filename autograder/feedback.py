@@ -115,6 +115,13 @@ def _output(output):
     return ""
 
 
+def _code(cell, outputs):
+    """A code cell's source, then its outputs, one piece of HTML at a time."""
+    yield _pre(cell.source)
+    for output in outputs:
+        yield _output(output)
+
+
 def _test_block(cell, graded, visible_source, scores):
     grade_id = _grade_id(cell)
     score, maximum = scores.get(grade_id, [0.0, 0.0])
@@ -154,15 +161,14 @@ def render(submitted, autograded, release, result):
         elif cell.cell_type == "markdown":
             parts = [_markdown(cell.source, budget)]
         elif cell.cell_type == "code":
-            parts = [_pre(cell.source)]
-            for output in submitted_outputs.get(cell.get("id"), []):
-                if size + sum(map(len, parts)) > PAGE_CHARACTERS:
-                    break
-                parts.append(_output(output))
+            parts = _code(cell, submitted_outputs.get(cell.get("id"), []))
         else:
             parts = []
-        body.extend(parts)
-        size += sum(map(len, parts))
+        for part in parts:  # a generator for code: outputs past the cap are never made
+            body.append(part)
+            size += len(part)
+            if size > PAGE_CHARACTERS:
+                break
     title = f"{result.lesson}: feedback for {result.student}"
     note = (f'<p class="note">{html.escape(result.note)}; the tests after that point '
             "were not run.</p>" if result.note else "")
