@@ -9,7 +9,17 @@ last line, cut to a few hundred characters.
 Everything the student wrote is escaped: markdown is rendered with raw HTML
 escaped and harmful links removed, outputs keep only text and PNG/JPEG
 images (no HTML, SVG or JavaScript), and the page forbids scripts with a
-Content-Security-Policy. nbgrader's own feedback (`generate_feedback`) is not
+Content-Security-Policy.
+
+The page is bounded in size and in the time it takes to render: a markdown cell
+shows at most MARKDOWN_CHARACTERS (with a note), only the first
+MARKDOWN_RENDERED characters of the notebook's markdown are rendered as markdown
+and the rest is shown as plain text (mistune takes about 10 microseconds a character
+on runs of `*_[`, so 20 MB took minutes), an image over IMAGE_BYTES is left out
+with a note, and once the page holds PAGE_CHARACTERS the remaining cells are left
+out with a note. The course's own notebooks are far below every one of these.
+
+nbgrader's own feedback (`generate_feedback`) is not
 used: it shows hidden tests (jupyter/nbgrader#917) and runs the student's HTML.
 """
 
@@ -25,6 +35,10 @@ from autograder.preprocessors import is_graded_test
 HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 MESSAGE_CHARACTERS = 500
 TEXT_CHARACTERS = 20_000
+MARKDOWN_CHARACTERS = 200_000  # shown of one markdown cell
+MARKDOWN_RENDERED = 100_000  # of the whole notebook, rendered as markdown; the rest as text
+IMAGE_BYTES = 2 * 2**20
+PAGE_CHARACTERS = 10_000_000
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.45}
 pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap}
@@ -37,28 +51,52 @@ def _grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
-def _markdown(text):
+def _markdown(text, budget):
+    """A markdown cell's HTML; `budget` is {"markdown": characters still to render as markdown}."""
     import mistune
 
-    return mistune.create_markdown(escape=True)(text)
+    text, note = str(text), ""
+    if len(text) > MARKDOWN_CHARACTERS:
+        note = _note(f"This markdown cell has {len(text):,} characters; only the first "
+                     f"{MARKDOWN_CHARACTERS:,} are shown.")
+        text = text[:MARKDOWN_CHARACTERS]
+    if len(text) > budget["markdown"]:
+        budget["markdown"] = 0
+        return (_note(f"Shown as plain text: the notebook has more than {MARKDOWN_RENDERED:,} "
+                      "characters of markdown.") + _pre(text, MARKDOWN_CHARACTERS) + note)
+    budget["markdown"] -= len(text)
+    return mistune.create_markdown(escape=True)(text) + note
 
 
-def _pre(text):
+def _note(text):
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+def _pre(text, limit=TEXT_CHARACTERS):
     text = str(text)
-    if len(text) > TEXT_CHARACTERS:
-        text = text[:TEXT_CHARACTERS] + "\n... (cut) ..."
+    if len(text) > limit:
+        text = text[:limit] + "\n... (cut) ..."
     return f"<pre>{html.escape(text)}</pre>"
 
 
 def _image(data, mime):
     if not isinstance(data, str):
         return ""
+    if len(data) > IMAGE_BYTES * 3 // 2:  # base64 is 4/3 of the bytes, plus line breaks
+        return _dropped_image(len(data) * 3 // 4)
     compact = re.sub(r"\s+", "", data)
+    if len(compact) * 3 // 4 > IMAGE_BYTES:
+        return _dropped_image(len(compact) * 3 // 4)
     try:
         base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
         return ""
     return f'<img alt="figure" src="data:{mime};base64,{compact}">'
+
+
+def _dropped_image(size):
+    return _note(f"An image of {size / 2**20:.1f} MB is left out of this page (images over "
+                 f"{IMAGE_BYTES / 2**20:g} MB are not shown).")
 
 
 def _output(output):
@@ -75,6 +113,13 @@ def _output(output):
         text = data["text/plain"]
         return _pre("".join(text) if isinstance(text, list) else text)
     return ""
+
+
+def _code(cell, outputs):
+    """A code cell's source, then its outputs, one piece of HTML at a time."""
+    yield _pre(cell.source)
+    for output in outputs:
+        yield _output(output)
 
 
 def _test_block(cell, graded, visible_source, scores):
@@ -103,17 +148,27 @@ def render(submitted, autograded, release, result):
     graded_cells = {_grade_id(cell): cell for cell in autograded.cells if _grade_id(cell)}
     submitted_outputs = {cell.get("id"): cell.get("outputs", []) for cell in submitted.cells
                          if cell.get("cell_type") == "code"}
-    body = []
-    for cell in autograded.cells:
+    body, budget, size = [], {"markdown": MARKDOWN_RENDERED}, 0
+    for index, cell in enumerate(autograded.cells):
+        if size > PAGE_CHARACTERS:
+            body.append(_note(f"The last {len(autograded.cells) - index} cells are left out: "
+                              f"this page reached {PAGE_CHARACTERS:,} characters."))
+            break
         grade_id = _grade_id(cell)
         if grade_id in visible:
-            body.append(_test_block(cell, graded_cells.get(grade_id), visible[grade_id],
-                                    result.tests))
+            parts = [_test_block(cell, graded_cells.get(grade_id), visible[grade_id],
+                                 result.tests)]
         elif cell.cell_type == "markdown":
-            body.append(_markdown(cell.source))
+            parts = [_markdown(cell.source, budget)]
         elif cell.cell_type == "code":
-            body.append(_pre(cell.source))
-            body.extend(_output(output) for output in submitted_outputs.get(cell.get("id"), []))
+            parts = _code(cell, submitted_outputs.get(cell.get("id"), []))
+        else:
+            parts = []
+        for part in parts:  # a generator for code: outputs past the cap are never made
+            body.append(part)
+            size += len(part)
+            if size > PAGE_CHARACTERS:
+                break
     title = f"{result.lesson}: feedback for {result.student}"
     note = (f'<p class="note">{html.escape(result.note)}; the tests after that point '
             "were not run.</p>" if result.note else "")

@@ -5,7 +5,8 @@ autograder/README.md for the file names accepted). Writes into the output
 folder (default grading-output/):
 
 - grades.csv: one row per student and lesson (score, maximum, each test), plus a
-  row for each rejected file;
+  row for each rejected file: a name not understood, a hostile zip member
+  (autograder/archive.py), a notebook over --max-notebook-mb or --max-cells;
 - feedback/<student>/<lesson>/<lesson>.html, without hidden test code;
 - autograded/<student>/<lesson>/<lesson>.ipynb, for the instructor;
 - gradebook.db: nbgrader's gradebook with every result;
@@ -27,6 +28,7 @@ import time
 import warnings
 from pathlib import Path
 
+from autograder.archive import MB, Caps
 from autograder.course import lesson_ids
 from autograder.engine import Grader, Limits
 from autograder.gradebook_merge import (ensure_gradebook, graded_versions, lesson_tests,
@@ -34,22 +36,25 @@ from autograder.gradebook_merge import (ensure_gradebook, graded_versions, lesso
 from autograder.report import ResultStore, print_summary, write_csv
 from autograder.runner import Task, grade_all
 from autograder.sandbox import bubblewrap_problem
-from autograder.submissions import SubmissionError, collect, unpack
+from autograder.notebooks import check_caps
+from autograder.submissions import Rejection, SubmissionError, collect, unpack
 from autograder.template import course_template, sandbox_library, tests_fingerprint
 
 DEFAULT_OUTPUT = Path("grading-output")
 
 
-def grade_notebook(path, lesson, limits=None, sandboxed=True):
+def grade_notebook(path, lesson, limits=None, sandboxed=True, caps=None):
     """Autograde one notebook as a submission of `lesson`, in a sandbox.
 
     Returns {grade_id: (score, max_score)} for each graded test; raises
-    SubmissionError (a ValueError) saying why when the notebook cannot be graded,
-    and SandboxUnavailable when bubblewrap is missing and `sandboxed` is True.
+    SubmissionError (a ValueError) saying why when the notebook cannot be graded
+    (also when it is over a cap of `caps`, an autograder.archive.Caps), and
+    SandboxUnavailable when bubblewrap is missing and `sandboxed` is True.
     """
     if lesson not in lesson_ids():
         raise SubmissionError(f"unknown lesson {lesson!r}; this course has "
                               f"{', '.join(lesson_ids())}")
+    check_caps(path, caps)
     if sandboxed and bubblewrap_problem():
         from autograder.sandbox import SandboxUnavailable
 
@@ -82,6 +87,11 @@ def parse_arguments(argv):
                         help="seconds one notebook may run (default: %(default)s)")
     parser.add_argument("--memory-limit", type=float, default=Limits.memory_bytes / 2**30,
                         help="GiB of address space per kernel (default: %(default)s)")
+    parser.add_argument("--max-notebook-mb", type=float, default=Caps.notebook_bytes / MB,
+                        help="largest submitted file graded, in MB; larger ones are rejected "
+                             "before any kernel starts (default: %(default)g)")
+    parser.add_argument("--max-cells", type=int, default=Caps.cells,
+                        help="most cells in a notebook graded (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="grade without bubblewrap: student code then runs with your user, "
@@ -96,6 +106,8 @@ def parse_arguments(argv):
     arguments = parser.parse_args(argv)
     if arguments.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if arguments.max_notebook_mb <= 0 or arguments.max_cells < 1:
+        parser.error("--max-notebook-mb and --max-cells must be positive")
     return arguments
 
 
@@ -131,15 +143,19 @@ def run(arguments, output):
     limits = Limits(cell_timeout=arguments.cell_timeout,
                     notebook_timeout=arguments.notebook_timeout,
                     memory_bytes=int(arguments.memory_limit * 2**30))
+    caps = Caps(notebook_bytes=int(arguments.max_notebook_mb * MB), cells=arguments.max_cells)
     lessons = lesson_ids()
     scratch = Path(tempfile.mkdtemp(prefix="grading-", dir=output))
     try:
-        folder = unpack(arguments.submissions, scratch)
+        folder, rejections = unpack(arguments.submissions, scratch, caps)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         _remove(scratch)
         return 2
-    submissions, rejections = collect(folder, lessons)
+    submissions, refused = collect(folder, lessons) if folder else ([], [])
+    submissions, over = _within_caps(submissions, caps)
+    rejections += [_shown(rejection, folder, arguments.submissions, scratch)
+                   for rejection in refused + over]
     store = ResultStore(output / "results.jsonl")
     gradebook = output / "gradebook.db"
     # Only the lessons handed in (and those already in the output gradebook) are prepared.
@@ -218,6 +234,26 @@ def _grade_on_cluster(arguments, tasks, limits, output, on_result):
               f"threads; coordinator busy {stats['coordinator_seconds'] / len(tasks) * 1000:.0f}"
               " ms per notebook", file=sys.stderr)
     return None
+
+
+def _within_caps(submissions, caps):
+    """(submissions within the caps, rejections of the others): before any kernel starts."""
+    kept, rejected = [], []
+    for submission in submissions:
+        try:
+            check_caps(submission.path, caps)
+            kept.append(submission)
+        except SubmissionError as error:
+            rejected.append(Rejection(submission.path, str(error), submission.student,
+                                      submission.lesson))
+    return kept, rejected
+
+
+def _shown(rejection, folder, source, scratch):
+    """The rejection with a file unpacked from the zip shown as zip-name/member."""
+    if scratch in rejection.path.parents:
+        rejection.path = Path(Path(source).name) / rejection.path.relative_to(folder)
+    return rejection
 
 
 def _kept(submission, scratch, output):

@@ -1,5 +1,7 @@
 """Reading a submitted notebook, and the cells nbgrader must (not) track in it.
 
+- check_caps: a submission's size and number of cells within Caps, checked before any
+  kernel starts;
 - load_notebook: the file as nbformat v4, or a SubmissionError saying what is wrong;
 - release_grade_ids: the grade_ids a release notebook tracks;
 - untrack_foreign_cells: cells with a foreign or repeated grade_id become ordinary.
@@ -8,7 +10,37 @@
 import json
 from pathlib import Path
 
+from autograder.archive import MB, Caps
 from autograder.submissions import SubmissionError
+
+
+def check_caps(path, caps=None):
+    """Raise SubmissionError when the file at `path` is over a cap (autograder.archive.Caps).
+
+    Cheapest first: the file's size, then its number of cells (top-level `cells`, or an
+    nbformat v3 notebook's worksheets). A file that is not a JSON notebook passes: the
+    grader then says what is wrong with it (load_notebook).
+    """
+    caps = caps or Caps()
+    size = Path(path).stat().st_size
+    if size > caps.notebook_bytes:
+        raise SubmissionError(f"the file is {size / MB:.1f} MB, over the "
+                              f"{caps.notebook_bytes / MB:g} MB limit (--max-notebook-mb)")
+    try:
+        content = json.loads(Path(path).read_bytes())
+    except (ValueError, RecursionError):
+        return
+    if not isinstance(content, dict):
+        return
+    cells = content.get("cells")
+    if not isinstance(cells, list):
+        sheets = content.get("worksheets")
+        sheets = sheets if isinstance(sheets, list) else []
+        cells = [cell for sheet in sheets if isinstance(sheet, dict)
+                 for cell in (sheet.get("cells") if isinstance(sheet.get("cells"), list) else [])]
+    if len(cells) > caps.cells:
+        raise SubmissionError(f"the notebook has {len(cells)} cells, more than the "
+                              f"{caps.cells} allowed (--max-cells)")
 
 
 def load_notebook(path):

@@ -18,17 +18,19 @@ re-submission suffix `-1`, `-2` ... `-10` before `.ipynb` (Canvas numbers re-upl
 `<lesson>` is a lesson id such as `01_dense_layers`. Of several files of one student for
 one lesson, the highest re-submission number wins (the original counts as 0).
 
-Anything else is rejected with a message saying what was expected.
+Anything else is rejected with a message saying what was expected. A zip is read by
+autograder.archive (names checked, bytes read with a budget); a folder is walked without
+following symbolic links, and a link in it is rejected.
 """
 
 import hashlib
+import os
 import re
-import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from autograder.archive import extract, is_archive
 
 COPY_OF = r"(?:Copy[ _+]of[ _+])*"  # Colab's "Copy of ", as a browser or an LMS spells it
 FILE_NAME = re.compile(rf"^{COPY_OF}(?P<lesson>\d\d_[A-Za-z0-9_]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
@@ -96,24 +98,31 @@ def content_digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def unpack(source, scratch):
-    """A folder holding the submissions: `source` itself, or a zip extracted into `scratch`."""
+def unpack(source, scratch, caps=None):
+    """The folder holding the submissions, and the files of a zip refused on the way.
+
+    `source` is a folder (returned as it is) or a zip, whose notebooks and nbgrader
+    timestamps are read into a private folder under `scratch` by autograder.archive
+    (names checked, bytes read with a budget); its other members are refused here
+    without being read. Returns (folder, rejections); folder is None when the zip cannot
+    be opened (then one rejection says why). Raises ValueError for anything else.
+    """
     source = Path(source)
     if source.is_dir():
-        return source
-    if source.is_file() and zipfile.is_zipfile(source):
-        target = Path(tempfile.mkdtemp(prefix="submissions-", dir=scratch))
-        with zipfile.ZipFile(source) as archive:
-            for member in archive.infolist():
-                name = Path(member.filename)
-                if member.is_dir() or name.is_absolute() or ".." in name.parts:
-                    continue
-                destination = target / name
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as reader, open(destination, "wb") as writer:
-                    shutil.copyfileobj(reader, writer)
-        return target
+        return source, []
+    if is_archive(source):
+        folder, refused = extract(source, scratch, _triage, caps)
+        return folder, [Rejection(path, reason) for path, reason in refused]
     raise ValueError(f"submissions: expected a folder or a .zip file, got {source}")
+
+
+def _triage(relative):
+    """What to do with a zip member (see archive.extract): read it, skip it, or refuse it."""
+    if _ignored(relative):
+        return "skip"
+    if relative.suffix != ".ipynb" and relative.name not in NBGRADER_BOOKKEEPING:
+        return f"not a notebook (.ipynb); expected {EXPECTED_NAMES}"
+    return "read"
 
 
 def _ignored(path):
@@ -225,6 +234,15 @@ def _aware(moment):
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
+def _files(folder):
+    """Every non-folder entry below `folder`, sorted, without following symbolic links."""
+    found = []
+    for root, folders, files in os.walk(folder):
+        found += [Path(root, name) for name in files]
+        found += [Path(root, name) for name in folders if Path(root, name).is_symlink()]
+    return sorted(found)
+
+
 def collect(folder, lessons, due=None):
     """Find the submissions in `folder` (see the module docstring).
 
@@ -238,9 +256,13 @@ def collect(folder, lessons, due=None):
     """
     folder = Path(folder)
     found, rejections = {}, []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in _files(folder):
         relative = path.relative_to(folder)
         if _ignored(relative):
+            continue
+        if path.is_symlink() or not path.is_file():
+            rejections.append(Rejection(path, "a symbolic link or special file, not a plain "
+                                              "file: not read"))
             continue
         try:
             name = identify(relative, lessons)

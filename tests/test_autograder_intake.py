@@ -1,13 +1,22 @@
-"""Submissions intake and feedback helpers: file names, unreadable files, hidden regions."""
+"""Submissions intake and feedback helpers: file names, unreadable files, caps, hidden regions."""
 
+import base64
 import json
+import re
+import time
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.notebooks import load_notebook, untrack_foreign_cells
+from autograder.archive import Caps
+from autograder.course import LESSONS as LESSONS_FOLDER
+from autograder.course import SOLUTIONS
+from autograder.engine import Result
+from autograder.feedback import (MARKDOWN_CHARACTERS, MARKDOWN_RENDERED, PAGE_CHARACTERS,
+                                 TEXT_CHARACTERS, render)
+from autograder.notebooks import check_caps, load_notebook, untrack_foreign_cells
 from autograder.submissions import SubmissionError, classify, collect, unpack
 
 LESSONS = ["00_setup", "01_dense_layers"]
@@ -56,10 +65,11 @@ def test_canvas_resubmission_with_the_highest_number_wins_minus_10_after_minus_2
             writer.writestr(f"alice_1_2_00_setup{suffix}.ipynb", "{}" + suffix)
         writer.writestr("__MACOSX/._alice_1_2_00_setup.ipynb", "junk")
         writer.writestr("readme.txt", "hello")
-    submissions, rejections = collect(unpack(archive, tmp_path), LESSONS)
+    folder, refused = unpack(archive, tmp_path)
+    submissions, rejections = collect(folder, LESSONS)
     assert [(s.student, s.lesson, s.path.name, s.attempt) for s in submissions] == [
         ("alice_1", "00_setup", "alice_1_2_00_setup-10.ipynb", 10)]
-    assert sorted(r.reason.split(";")[0] for r in rejections) == [
+    assert sorted(r.reason.split(";")[0] for r in refused + rejections) == [
         "not a notebook (.ipynb)"] + ["superseded by alice_1_2_00_setup-10.ipynb"] * 3
 
 
@@ -148,3 +158,80 @@ def test_untrack_foreign_cells():
     notebook = nbformat.v4.new_notebook(cells=cells)
     assert untrack_foreign_cells(notebook, {"test_a", "test_b"}) == ["test_a", "renamed"]
     assert ["nbgrader" in cell.metadata for cell in notebook.cells] == [True, False, False]
+
+
+def notebook_file(path, cells):
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    return path
+
+
+def test_caps_refuse_big_files_and_many_cells(tmp_path):
+    """A 100,000-cell notebook and a 21 MB file are refused before any kernel, quickly;
+    an old-format notebook's cells count too."""
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "x"}] * 100_000
+    with pytest.raises(SubmissionError, match="100000 cells, more than the 2000 allowed"):
+        check_caps(notebook_file(tmp_path / "many.ipynb", cells))
+    big = notebook_file(tmp_path / "big.ipynb", [{"cell_type": "markdown", "metadata": {},
+                                                  "source": "x" * (21 * 2**20)}])
+    with pytest.raises(SubmissionError, match="21.0 MB, over the 20 MB limit"):
+        check_caps(big)
+    check_caps(big, Caps(notebook_bytes=22 * 2**20))
+    old = tmp_path / "old.ipynb"
+    old.write_text(json.dumps({"nbformat": 3, "worksheets": [{"cells": cells[:3]}] * 2}))
+    with pytest.raises(SubmissionError, match="6 cells, more than the 5"):
+        check_caps(old, Caps(cells=5))
+
+
+def page_of(cells):
+    """The feedback page of a notebook of these cells (no graded tests)."""
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    page = render(notebook, notebook, nbformat.v4.new_notebook(), Result("s", "00_setup"))
+    return page
+
+
+def test_feedback_markdown_is_cut_and_rendered_within_a_budget():
+    """20 MB of markdown in one cell shows 200,000 characters; in 400 cells of 50 KB
+    (runs of `*_`, mistune's slowest input: about 10 microseconds a character) only the
+    first two, 100,000 characters, are rendered as markdown, the rest is plain text until
+    the page cap."""
+    page = page_of([nbformat.v4.new_markdown_cell("word " * (4 * 2**20))])
+    assert "only the first 200,000 are shown" in page and len(page) < 300_000
+    start = time.perf_counter()
+    page = page_of([nbformat.v4.new_markdown_cell("*_" * 25_000) for _ in range(400)])
+    seconds = time.perf_counter() - start
+    assert page.count("<pre>") == page.count("Shown as plain text") > 100
+    assert page.count("Shown as plain text") + int(re.search(
+        r"The last (\d+) cells are left out", page)[1]) == 400 - 2
+    assert len(page) < PAGE_CHARACTERS + 2 * MARKDOWN_CHARACTERS
+    assert seconds < 30, seconds  # about 1-2 s on one core; minutes without the budget
+
+
+def test_feedback_drops_a_30_mb_image_and_stops_at_the_page_cap():
+    """A 30 MB image is left out with a note; 1,000 cells of 20,000-character outputs stop
+    at PAGE_CHARACTERS with a note saying how many cells are left out."""
+    image = base64.b64encode(b"\x89PNG" + b"\0" * (30 * 2**20)).decode()
+    cell = nbformat.v4.new_code_cell("plot()", outputs=[nbformat.v4.new_output(
+        "display_data", data={"image/png": image})])
+    page = page_of([cell])
+    assert "An image of 30.0 MB is left out" in page and len(page) < 10_000
+    text = nbformat.v4.new_output("stream", name="stdout", text="y" * TEXT_CHARACTERS)
+    page = page_of([nbformat.v4.new_code_cell("print()", outputs=[text]) for _ in range(1000)])
+    assert len(page) < PAGE_CHARACTERS + 2 * TEXT_CHARACTERS
+    assert re.search(r"The last \d+ cells are left out", page)
+
+
+@pytest.mark.parametrize("lesson", sorted(path.name for path in SOLUTIONS.iterdir()
+                                          if (path / f"{path.name}.ipynb").exists()))
+def test_course_notebooks_are_far_below_every_cap(lesson):
+    """The solution and the release of every lesson pass the caps, and their feedback pages
+    show every cell as written: no note, no cut, markdown under half the budget."""
+    release_path = LESSONS_FOLDER / lesson / f"{lesson}.ipynb"
+    for path in (SOLUTIONS / lesson / f"{lesson}.ipynb", release_path):
+        check_caps(path, Caps(notebook_bytes=2**20, cells=Caps.cells // 4))
+        notebook = nbformat.read(str(path), as_version=4)
+        markdown = sum(len(cell.source) for cell in notebook.cells if cell.cell_type == "markdown")
+        assert markdown < MARKDOWN_RENDERED / 2
+        release = nbformat.read(str(release_path), as_version=4)
+        page = render(notebook, notebook, release, Result("s", lesson))
+        assert 'class="note"' not in page and "(cut)" not in page
