@@ -1,0 +1,109 @@
+"""Submissions that attack the boundary between the student's kernel and the grader's verdict.
+
+Each is the source of one solution cell, written as a student who wants points for
+no work would write it. Under stock nbgrader (the test code runs in the student's
+kernel) each one gains points it does not deserve or reads test code: that is the
+control run of tests/test_autograder_boundary.py.
+"""
+
+# Objects that lie: an answer that says it equals whatever it is compared with.
+ALWAYS_EQUAL = '''\
+class Count(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+
+
+def mlp_param_count(sizes):
+    """Number of weights and biases of an MLP with layer widths `sizes` (input first)."""
+    return Count(0)
+'''
+
+# The grader's own work: 128 bytes that announce 30 million elements of a zero-size dtype.
+ZERO_SIZE_DTYPE = '''\
+def relu_forward(x):
+    """Forward pass of ReLU (an array of 30 million elements of an empty dtype)."""
+    import numpy
+    return numpy.empty(30_000_000, dtype=[]), x
+'''
+
+# The kernel writes into the test's objects: zero the upstream gradient the test's oracle uses.
+WRITES_INTO_DOUT = '''\
+def numerical_gradient(f, x, dout=None, h=1e-5):
+    """Right without dout; with dout, zeroes the caller's dout and returns zeros."""
+    if dout is not None:
+        dout[...] = 0
+        return np.zeros(x.shape)
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
+        plus = float(np.sum(f(x)))
+        x[index] = original - h
+        minus = float(np.sum(f(x)))
+        x[index] = original
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+'''
+
+# Test code crossing: read the test's function (its source, code, globals) and print it.
+READS_TEST_CODE = '''\
+import inspect
+
+
+def _what_the_test_sent(f):
+    found = []
+    try:
+        found.append(inspect.getsource(f))
+    except (TypeError, OSError):
+        pass
+    code = getattr(f, "__code__", None)
+    if code is not None:
+        found.append(repr(code.co_consts) + repr(code.co_names))
+    found.append(repr(sorted(getattr(f, "__globals__", {}))))
+    for name in dir(f):
+        if not name.startswith("__"):
+            found.append(f"{name}={getattr(f, name)!r}"[:300])
+    return "\\n".join(found)
+
+
+def numerical_gradient(f, x, dout=None, h=1e-5):
+    """Correct, and it prints what it can learn of the test's f."""
+    print("SEEN:", _what_the_test_sent(f))
+    def total(value):
+        value = np.asarray(value, dtype=float)
+        return float(np.sum(value if dout is None else value * dout))
+
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + h
+        plus = total(f(x))
+        x[index] = original - h
+        minus = total(f(x))
+        x[index] = original
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+'''
+
+# Objects that lie: a "network" that looks the validation labels up instead of computing.
+LOOKUP_NETWORK = '''\
+from course_lib import digits as _digits
+
+(_, _), (_x_check, _y_check) = _digits.load_digits_split()
+_answers = {row.tobytes(): label for row, label in zip(_x_check, _y_check)}
+
+
+def _lookup_predict(self, x):
+    out = np.zeros((len(x), 10))
+    for index, row in enumerate(x):
+        out[index, _answers.get(row.tobytes(), 0)] = 1.0
+    return out
+
+
+# Classes named like course_lib's, without taking the notebook's own names.
+_Lookup = type("Sequential", (), {"predict": _lookup_predict, "layers": [
+    type(kind, (), {})() for kind in ("Conv2D", "MaxPool2D", "Dense")]})
+network = _Lookup()
+history = {"val_accuracy": [0.99], "loss": [0.1]}
+'''

@@ -1,0 +1,141 @@
+"""The boundary between what a student's kernel answers and what the grader decides.
+
+One sandboxed run of `python -m autograder.grade` grades a small class of lessons
+01, 06 and 09: the solutions (first and last) and one notebook for each class of
+attack on the boundary (tests/boundary_notebooks.py): an answer object that lies
+when compared, 128 bytes announcing 30 million array elements, a function that
+writes into the test's own objects, one that reads the test's function, and a
+"network" that looks the answers up. Then:
+
+- every attacker scores what its real work deserves, test by test, and the
+  solutions full marks;
+- nothing of the test's code reaches the student's kernel (what the reader
+  printed) or the feedback;
+- the control: stock nbgrader, which runs the tests in the student's kernel,
+  gives the same attack notebooks the points they do not deserve and lets them
+  read the test's code.
+"""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde, make_course
+from autograder.feedback import leaks_hidden_code
+from tests import boundary_notebooks as attacks
+from tests.variants import build_notebook
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("autograder_boundary")]
+
+# student: (lesson, {solution cell: source}, the tests its real work fails)
+ATTACKS = {
+    "always_equal": ("01_dense_layers", {"mlp_param_count": attacks.ALWAYS_EQUAL},
+                     {"test_mlp_param_count"}),
+    "zero_size_dtype": ("01_dense_layers", {"relu_forward": attacks.ZERO_SIZE_DTYPE},
+                        {"test_relu_forward"}),
+    "writes_into_dout": ("06_backprop_gradcheck",
+                         {"numerical_gradient": attacks.WRITES_INTO_DOUT},
+                         {"test_numerical_gradient"}),
+    "reads_test_code": ("06_backprop_gradcheck",
+                        {"numerical_gradient": attacks.READS_TEST_CODE}, set()),
+    "lookup_network": ("09_sgd_optimizers", {"capstone": attacks.LOOKUP_NETWORK},
+                       {"test_capstone"}),
+}
+# What the hidden test's own function says, which the reader must never see.
+HIDDEN_SOURCE = "np.sum(a * v * v)"
+
+
+def notebook_for(work, student, lesson, replace):
+    return build_notebook(LESSONS / lesson / f"{lesson}.ipynb",
+                          SOLUTIONS / lesson / f"{lesson}.ipynb", replace,
+                          work / f"{student}.json")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    work = tmp_path_factory.mktemp("boundary")
+    folder, output = work / "download", work / "output"
+    folder.mkdir()
+    notebooks = {}
+    for lesson in ("01_dense_layers", "06_backprop_gradcheck", "09_sgd_optimizers"):
+        for student in ("aa_solution", "zz_solution"):
+            notebooks[(student, lesson)] = notebook_for(work, f"{student}_{lesson}", lesson, {})
+    for student, (lesson, replace, _) in ATTACKS.items():
+        notebooks[(student, lesson)] = notebook_for(work, student, lesson, replace)
+    for (student, lesson), path in notebooks.items():
+        (folder / f"{student}_{lesson}.ipynb").write_bytes(path.read_bytes())
+    run = subprocess.run(
+        [sys.executable, "-m", "autograder.grade", str(folder), "--output", str(output),
+         "--jobs", "2", "--cell-timeout", "60", "--notebook-timeout", "300",
+         "--memory-limit", "3", "--quiet"],
+        cwd=COURSE_ROOT, capture_output=True, text=True, timeout=900,
+        env=dict(os.environ, HOME=str(work)))
+    with open(output / "grades.csv", newline="", encoding="utf-8") as stream:
+        rows = {(row["student"], row["lesson"]): row for row in csv.DictReader(stream)}
+    stock_lessons = sorted({lesson for lesson, _, _ in ATTACKS.values()})
+    course = make_course(work / "stock", stock_lessons)
+    stock = {}
+    for lesson in stock_lessons:
+        stock.update({(student, lesson): score for student, score in autograde(
+            course, lesson, {student: notebooks[(student, lesson)]
+                             for student, (of, _, _) in ATTACKS.items() if of == lesson}
+        ).items()})
+    return {"run": run, "rows": rows, "output": output, "stock": stock, "course": course,
+            "work": work}
+
+
+def scores(batch, student, lesson):
+    row = batch["rows"][(student, lesson)]
+    assert row["status"] in ("graded", "needs manual grading"), row
+    return {name: float(value) for name, value in row.items()
+            if name.startswith("test_") and value not in ("", None)}
+
+
+def maxima(batch, lesson):
+    return scores(batch, "aa_solution", lesson)
+
+
+def autograded_text(folder, student, lesson):
+    path = folder / "autograded" / student / lesson / f"{lesson}.ipynb"
+    return json.dumps(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_the_batch_finishes_and_solutions_keep_full_marks(batch):
+    assert batch["run"].returncode == 0, batch["run"].stdout + batch["run"].stderr
+    for lesson in ("01_dense_layers", "06_backprop_gradcheck", "09_sgd_optimizers"):
+        first, last = scores(batch, "aa_solution", lesson), scores(batch, "zz_solution", lesson)
+        assert first == last and all(value > 0 for value in first.values()), (lesson, first)
+
+
+def test_attackers_score_what_their_work_deserves(batch):
+    """Each attack loses exactly the tests its real work fails, and keeps the others."""
+    for student, (lesson, _, fails) in ATTACKS.items():
+        deserved = {name: 0.0 if name in fails else points
+                    for name, points in maxima(batch, lesson).items()}
+        assert scores(batch, student, lesson) == deserved, (student, batch["rows"][
+            (student, lesson)])
+
+
+def test_no_test_code_reaches_the_kernel_or_the_feedback(batch):
+    """The reader printed what it saw of the test's function: nothing of the test."""
+    text = autograded_text(batch["output"], "reads_test_code", "06_backprop_gradcheck")
+    assert "SEEN:" in text and HIDDEN_SOURCE not in text and "test_rng" not in text
+    page = (batch["output"] / "feedback" / "reads_test_code" / "06_backprop_gradcheck" /
+            "06_backprop_gradcheck.html")
+    lesson = "06_backprop_gradcheck"
+    assert leaks_hidden_code(page, SOLUTIONS / lesson / f"{lesson}.ipynb",
+                             LESSONS / lesson / f"{lesson}.ipynb") == []
+
+
+def test_control_stock_nbgrader_is_fooled_by_the_same_notebooks(batch):
+    """Run in the student's kernel, the tests give the liars points and show their code."""
+    for student in ("always_equal", "writes_into_dout", "lookup_network"):
+        lesson, _, fails = ATTACKS[student]
+        tests = batch["stock"][(student, lesson)].tests
+        assert all(tests[name][0] == tests[name][1] > 0 for name in fails), (student, tests)
+    stock_text = autograded_text(batch["course"], "reads_test_code", "06_backprop_gradcheck")
+    assert HIDDEN_SOURCE in stock_text
