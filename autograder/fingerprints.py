@@ -145,40 +145,46 @@ def winnow(hashes, window=WINDOW):
 class Answer:
     """An answer, fingerprinted.
 
-    - source: the text; tokens: its normalized Tokens, in order;
-    - grams: every k-gram (Gram) of every statement, in order, except the base code's;
-    - fingerprints: the winnowed hashes, except the base code's;
-    - size: the number of tokens not covered by base code (what a score divides by).
+    - source: the text; tokens: the normalized Tokens of its statements, in order;
+    - grams: every k-gram (Gram) of every statement, in order;
+    - hashes: their hashes; fingerprints: the winnowed ones;
+    - size: the number of tokens (what a score divides by).
 
-    `base` is the hashes of code every student was given (the release's cell: the `def`
-    line, the `return` line), ignored as MOSS and copydetect ignore boilerplate.
+    `base` is the statements of the code every student was given (base_statements of the
+    release's cell: the `def` line, the `return` line), left out as MOSS and copydetect
+    leave out boilerplate.
     """
 
     def __init__(self, source, base=frozenset(), k=K, window=WINDOW):
         self.source = source
-        self.tokens, every, self.fingerprints = [], [], set()
+        self.tokens, self.grams, self.fingerprints = [], [], set()
         for statement in statements(source):
+            if _text(statement) in base:
+                continue
             offset = len(self.tokens)
             self.tokens.extend(statement)
             size = min(k, len(statement))
             hashes = [_hash(statement[start:start + size])
                       for start in range(len(statement) - size + 1)]
-            every += [Gram(value, offset + start, offset + start + size - 1)
-                      for start, value in enumerate(hashes)]
+            self.grams += [Gram(value, offset + start, offset + start + size - 1)
+                           for start, value in enumerate(hashes)]
             self.fingerprints |= winnow(hashes, window)
-        self.fingerprints -= base
-        self.hashes = {gram.hash for gram in every}
-        self.grams = [gram for gram in every if gram.hash not in base]
-        self._base = _covered([gram for gram in every if gram.hash in base])
-        self.size = len(self.tokens) - len(self._base)
+        self.hashes = {gram.hash for gram in self.grams}
+        self.size = len(self.tokens)
 
     def covered(self, hashes):
-        """Indices of the tokens (base code excepted) inside a gram whose hash is in `hashes`."""
-        return _covered([gram for gram in self.grams if gram.hash in hashes]) - self._base
+        """Indices of the tokens inside a gram whose hash is in `hashes`."""
+        return {index for gram in self.grams if gram.hash in hashes
+                for index in range(gram.first, gram.last + 1)}
 
 
-def _covered(grams):
-    return {index for gram in grams for index in range(gram.first, gram.last + 1)}
+def _text(statement):
+    return tuple(token.text for token in statement)
+
+
+def base_statements(source):
+    """The normalized statements of code given to every student (e.g. a release cell)."""
+    return frozenset(map(_text, statements(source)))
 
 
 def compare(a, b):
@@ -188,13 +194,8 @@ def compare(a, b):
     k-gram the other answer has too: 1.0 for copies however renamed, reordered or
     commented, 0.0 for answers with nothing in common.
     """
-    shared = {gram.hash for gram in a.grams} & {gram.hash for gram in b.grams}
+    shared = a.hashes & b.hashes
     covered_a, covered_b = a.covered(shared), b.covered(shared)
     total = a.size + b.size
     score = (len(covered_a) + len(covered_b)) / total if total else 0.0
     return score, shared, covered_a, covered_b
-
-
-def base_hashes(source, k=K):
-    """Every k-gram hash of the code given to every student (e.g. a release cell)."""
-    return frozenset(Answer(source, k=k).hashes)

@@ -26,7 +26,7 @@ from itertools import combinations
 from pathlib import Path
 
 from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, notebook_name
-from autograder.fingerprints import Answer, base_hashes, compare
+from autograder.fingerprints import Answer, base_statements, compare
 
 MAX_SHARE = 20
 REFERENCE, SOLUTION = "reference", "solution"
@@ -122,7 +122,7 @@ def compare_exercise(exercise, sources, base="", reference=None, solution=None,
     Returns (pairs best first, {name: Answer}); answers with nothing beyond the base code
     (blank) are left out.
     """
-    base_set = base_hashes(base) if base else frozenset()
+    base_set = base_statements(base) if base else frozenset()
     answers = {name: Answer(source, base_set) for name, source in sources.items()}
     answers = {name: answer for name, answer in answers.items() if answer.size}
     models = {label: Answer(source, base_set) for label, source in

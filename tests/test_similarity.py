@@ -14,7 +14,7 @@ import pytest
 
 from autograder import similarity
 from autograder.course import LESSONS, SOLUTIONS, notebook_name
-from autograder.fingerprints import Answer, base_hashes, compare, statements
+from autograder.fingerprints import Answer, base_statements, compare, statements
 from tests.similarity_disguises import DISGUISES
 from tests.variants import variants_for
 
@@ -78,11 +78,11 @@ def test_reordered_statements_and_base_code():
     """Reordering statements keeps the score at 1; code given to all counts for nothing."""
     base = "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n    return a, b\n"
     one = Answer("def f(x):\n    a = x.sum(axis=0) * 2\n    b = np.exp(x - x.max())\n"
-                 "    return a, b\n", base_hashes(base))
+                 "    return a, b\n", base_statements(base))
     other = Answer("def f(x):\n    q = np.exp(x - x.max())\n    p = x.sum(axis=0) * 2\n"
-                   "    return p, q\n", base_hashes(base))
+                   "    return p, q\n", base_statements(base))
     assert compare(one, other)[0] == 1.0
-    blank = Answer(base, base_hashes(base))
+    blank = Answer(base, base_statements(base))
     assert blank.size == 0 and compare(one, blank)[0] == 0.0
 
 
