@@ -7,9 +7,9 @@ Not a test: run it on the machine you care about:
 
 Each synthetic student answers every exercise of the lesson from one of its known answers
 (the solution, the course_lib reference, the correct and wrong variants of tests/variants),
-with every chosen name renamed at random, comments added and one or two statements of
-their own (a check, a print) drawn at random. A few students copy another student's
-answer, renamed and commented again. The script writes the class as a grading run's
+with every chosen name renamed at random, comments added and a few statements of their
+own (random NumPy expressions). A few students copy another student's answer, renamed
+and commented again. The script writes the class as a grading run's
 output folder (autograded notebooks), times `python -m autograder.similarity` on it, and
 prints the pairs scored against the 500k an all-pairs comparison would score, the time an
 all-pairs comparison would take (from 2,000 pairs), and where the planted copies rank.
@@ -67,24 +67,40 @@ def _inside(raw, index):
     return depth > 0
 
 
+FUNCTIONS = ("sum", "abs", "sqrt", "exp", "maximum", "zeros_like", "ravel", "flip", "cumsum")
+METHODS = ("sum", "mean", "max", "reshape", "copy", "ravel", "astype", "clip", "dot", "round")
+
+
+def expression(rng, names, depth=3):
+    """A random NumPy expression over `names`: what makes each student's code their own."""
+    if depth == 0 or rng.random() < 0.25:
+        return rng.choice(names) if rng.random() < 0.7 else str(rng.randrange(1, 9))
+    kind = rng.randrange(4)
+    inner = expression(rng, names, depth - 1)
+    if kind == 0:
+        return f"({inner} {rng.choice('+-*/')} {expression(rng, names, depth - 1)})"
+    if kind == 1:
+        return f"np.{rng.choice(FUNCTIONS)}({inner})"
+    if kind == 2:
+        return f"{rng.choice(names)}.{rng.choice(METHODS)}({inner})"
+    return f"{rng.choice(names)}[{inner}:]"
+
+
 def own_statements(rng):
-    """One or two statements a student might add, drawn at random."""
-    templates = ["assert {a}.ndim == {n}, \"{a} must have {n} dimensions\"",
-                 "print(\"{a}\", {a}.shape, {b} * {n})",
-                 "{a}_check = float(np.abs({b}).max()) + {n}",
-                 "if {a} is None:\n        {a} = {b}[{n}:]"]
-    lines = []
-    for _ in range(rng.randint(1, 2)):
-        a, b = (f"{rng.choice(WORDS)}{rng.randrange(100)}" for _ in range(2))
-        lines.append(rng.choice(templates).format(a=a, b=b, n=rng.randrange(2, 9)))
+    """Two to four statements of a student's own (checks, intermediate values)."""
+    names = [f"{rng.choice(WORDS)}{rng.randrange(100)}" for _ in range(3)]
+    lines = [f"{names[0]} = np.ones({rng.randrange(2, 9)})",
+             f"{names[1]} = np.arange({rng.randrange(2, 9)})"]
+    for _ in range(rng.randint(2, 4)):
+        lines.append(f"{rng.choice(names)} = {expression(rng, names)}")
     return lines
 
 
-def student_answer(source, rng):
-    """A known answer, renamed, commented, with statements of the student's own."""
+def student_answer(source, rng, own=True):
+    """A known answer, renamed, commented, with (when `own`) statements of the student's own."""
     lines = renamed(source, rng).split("\n")
     body = [i for i, line in enumerate(lines) if line.startswith("    ") and line.strip()]
-    if body:  # inside the function, at its first statement's indentation
+    if body and own:  # inside the function, before its first statement
         at = body[0]
         lines[at:at] = ["    " + extra for extra in own_statements(rng)]
     comment = f"  # {rng.choice(WORDS)} step {rng.randrange(100)}"
@@ -109,12 +125,12 @@ def synthetic_class(lesson, students, copies, rng):
     answers = {name: {exercise: student_answer(rng.choice(sources), rng)
                       for exercise, sources in known.items() if exercise in solution}
                for name in names}
+    chosen = rng.sample(names, 2 * copies)  # copiers and copied all different
     planted = []
-    for copier, copied in zip(rng.sample(names, copies), rng.sample(names, copies)):
-        if copier != copied:
-            answers[copier] = {exercise: student_answer(source, rng)
-                               for exercise, source in answers[copied].items()}
-            planted.append(tuple(sorted((copier, copied))))
+    for copier, copied in zip(chosen[:copies], chosen[copies:]):
+        answers[copier] = {exercise: student_answer(source, rng, own=False)
+                           for exercise, source in answers[copied].items()}
+        planted.append(tuple(sorted((copier, copied))))
     return answers, planted
 
 
