@@ -29,7 +29,8 @@ import hashlib
 import io
 import keyword
 import tokenize
-from dataclasses import dataclass
+from collections import defaultdict
+from typing import NamedTuple
 
 K = 7
 WINDOW = 4
@@ -39,8 +40,7 @@ _SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT,
 _OPEN, _CLOSE = "([{", ")]}"
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A normalized token and where it came from: (row, column) of its start and end."""
 
     text: str
@@ -48,8 +48,7 @@ class Token:
     end: tuple
 
 
-@dataclass(frozen=True)
-class Gram:
+class Gram(NamedTuple):
     """A k-gram: its hash, and the indices of its first and last token in the answer."""
 
     hash: int
@@ -169,13 +168,19 @@ class Answer:
             self.grams += [Gram(value, offset + start, offset + start + size - 1)
                            for start, value in enumerate(hashes)]
             self.fingerprints |= winnow(hashes, window)
-        self.hashes = {gram.hash for gram in self.grams}
+        self._where = defaultdict(list)
+        for gram in self.grams:
+            self._where[gram.hash].append(gram)
+        self.hashes = set(self._where)
         self.size = len(self.tokens)
 
     def covered(self, hashes):
-        """Indices of the tokens inside a gram whose hash is in `hashes`."""
-        return {index for gram in self.grams if gram.hash in hashes
-                for index in range(gram.first, gram.last + 1)}
+        """A mask of the tokens (1: inside a gram whose hash is in `hashes`), a bytearray."""
+        mask = bytearray(self.size)
+        for value in hashes:
+            for gram in self._where.get(value, ()):
+                mask[gram.first:gram.last + 1] = b"\1" * (gram.last + 1 - gram.first)
+        return mask
 
 
 def _text(statement):
@@ -188,7 +193,7 @@ def base_statements(source):
 
 
 def compare(a, b):
-    """(score, shared hashes, tokens of a covered, tokens of b covered) of two Answers.
+    """(score, shared hashes, mask of a's tokens covered, mask of b's) of two Answers.
 
     The score is the share of both answers' tokens (base code excepted) that lie in a
     k-gram the other answer has too: 1.0 for copies however renamed, reordered or
@@ -197,5 +202,5 @@ def compare(a, b):
     shared = a.hashes & b.hashes
     covered_a, covered_b = a.covered(shared), b.covered(shared)
     total = a.size + b.size
-    score = (len(covered_a) + len(covered_b)) / total if total else 0.0
+    score = (covered_a.count(1) + covered_b.count(1)) / total if total else 0.0
     return score, shared, covered_a, covered_b

@@ -36,15 +36,19 @@ _NOT_REFERENCES = ("checks", "widgets")  # course_lib's instant checks share the
 
 @dataclass
 class Pair:
-    """Two answers to one exercise, compared (b may be REFERENCE or SOLUTION)."""
+    """Two answers to one exercise, compared (b may be REFERENCE or SOLUTION).
+
+    shared: the number of k-grams both have; covered_a, covered_b: how many tokens of
+    each lie in one of them.
+    """
 
     exercise: str
     a: str
     b: str
     score: float
     shared: int
-    covered_a: set
-    covered_b: set
+    covered_a: int
+    covered_b: int
 
 
 def solution_cells(path):
@@ -140,7 +144,7 @@ def compare_exercise(exercise, sources, base="", reference=None, solution=None,
 
 def _pair(exercise, a, b, answer_a, answer_b):
     score, shared, covered_a, covered_b = compare(answer_a, answer_b)
-    return Pair(exercise, a, b, score, len(shared), covered_a, covered_b)
+    return Pair(exercise, a, b, score, len(shared), covered_a.count(1), covered_b.count(1))
 
 
 def report_lesson(output, lesson, top=10):
@@ -177,7 +181,7 @@ def write_csv(path, pairs, sections):
         for pair in pairs:
             writer.writerow([pair.exercise, pair.a, pair.b, f"{pair.score:.3f}", pair.shared,
                              sizes[pair.exercise, pair.a], sizes[pair.exercise, pair.b],
-                             len(pair.covered_a), len(pair.covered_b)])
+                             pair.covered_a, pair.covered_b])
 
 
 def report(output, top=10):

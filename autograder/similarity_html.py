@@ -7,7 +7,9 @@ forbids them.
 """
 
 import html
+import io
 
+from autograder.fingerprints import compare
 from autograder.similarity import REFERENCE, SOLUTION
 
 _STYLE = """body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%}
@@ -46,16 +48,17 @@ def write_html(path, lesson, sections, top=10):
 
 
 def _pair_table(pair, answers):
-    left = highlighted(answers[pair.a], pair.covered_a)
-    right = highlighted(answers[pair.b], pair.covered_b)
+    _, _, covered_a, covered_b = compare(answers[pair.a], answers[pair.b])
+    left = highlighted(answers[pair.a], covered_a)
+    right = highlighted(answers[pair.b], covered_b)
     return (f"<p><span class='score'>{pair.score:.2f}</span> {html.escape(pair.a)} and "
             f"{html.escape(pair.b)} ({pair.shared} shared k-grams)</p>"
             f"<table><tr><td><pre>{left}</pre></td><td><pre>{right}</pre></td></tr></table>")
 
 
 def highlighted(answer, covered):
-    """The answer's source, HTML-escaped, its covered tokens' runs wrapped in <mark>."""
-    lines = answer.source.splitlines(keepends=True)
+    """The answer's source, HTML-escaped, the runs of tokens `covered` (a mask) in <mark>."""
+    lines = io.StringIO(answer.source).readlines()  # the lines tokenize numbered
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line))
@@ -66,9 +69,9 @@ def highlighted(answer, covered):
 
     regions, run = [], None
     for index, token in enumerate(answer.tokens):
-        if index in covered:
+        if covered[index]:
             start, end = offset(token.start), offset(token.end)
-            same_run = (run and index - 1 in covered
+            same_run = (run and index and covered[index - 1]
                         and answer.tokens[index - 1].end[0] == token.start[0])
             run = (run[0], end) if same_run else (start, end)
             if regions and regions[-1][0] == run[0]:
@@ -77,6 +80,8 @@ def highlighted(answer, covered):
                 regions.append(run)
     text, parts, cursor = answer.source, [], 0
     for start, end in regions:
+        if start < cursor:  # never the case for tokens in order; never mis-escape
+            continue
         parts.append(html.escape(text[cursor:start]))
         parts.append(f"<mark>{html.escape(text[start:end])}</mark>")
         cursor = end
