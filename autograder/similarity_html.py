@@ -9,7 +9,7 @@ forbids them.
 import html
 import io
 
-from autograder.fingerprints import compare
+from autograder.fingerprints import K, compare
 from autograder.similarity import REFERENCE, SOLUTION
 
 _STYLE = """body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%}
@@ -27,9 +27,9 @@ def write_html(path, lesson, sections, top=10):
         f"<title>Similarity: {html.escape(lesson)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Similarity of answers: {html.escape(lesson)}</h1>",
         "<p>Score: the share of both answers' tokens (names, literals and comments "
-        "abstracted, the code given in the lesson left out) that lie in a 5-token sequence "
-        "the other answer has too. A high score tells you where to look; it changes no grade. "
-        "Every pair found is in the CSV beside this page.</p>",
+        f"abstracted, the code given in the lesson left out) that lie in a {K}-token sequence "
+        "of one statement that the other answer has too. A high score tells you where to "
+        "look; it changes no grade. Every pair found is in the CSV beside this page.</p>",
     ]
     for exercise, pairs, answers in sections:
         parts.append(f"<h2>{html.escape(exercise)}</h2>")
