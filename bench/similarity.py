@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder import similarity  # noqa: E402
 from autograder.course import LESSONS, SOLUTIONS, notebook_name  # noqa: E402
-from autograder.fingerprints import KEPT_NAMES, Answer, compare, _normal  # noqa: E402
+from autograder.fingerprints import Answer, _normal, compare  # noqa: E402
 from tests.variants import variants_for  # noqa: E402
 
 WORDS = ("arr", "val", "tmp", "res", "acc", "data", "idx", "buf", "item", "cur", "lhs", "rhs",
