@@ -16,6 +16,7 @@ no one. Each pair found is then scored on all its k-grams.
 
 import ast
 import csv
+import functools
 import importlib
 import inspect
 import json
@@ -55,9 +56,12 @@ def solution_cells(path):
     """{grade_id: source} of a notebook's code solution cells (solution markers dropped)."""
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     cells = {}
-    for cell in notebook.get("cells", []):
-        metadata = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") == "code" and metadata.get("solution") and metadata.get("grade_id"):
+    for cell in notebook.get("cells", []) if isinstance(notebook, dict) else []:
+        metadata = cell.get("metadata") if isinstance(cell, dict) else None
+        metadata = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("grade_id"), str):
+            continue
+        if cell.get("cell_type") == "code" and metadata.get("solution"):
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else str(source)
             cells.setdefault(metadata["grade_id"], "\n".join(
@@ -80,6 +84,7 @@ def reference_source(solution):
     return "\n\n".join(sources) or None
 
 
+@functools.lru_cache(maxsize=None)
 def _library_function(name):
     for path in sorted((COURSE_ROOT / "course_lib").rglob("*.py")):
         relative = path.relative_to(COURSE_ROOT).with_suffix("")
@@ -100,8 +105,11 @@ def student_answers(output, lesson):
     answers = {}
     for path in sorted(Path(output, "autograded").glob(f"*/{lesson}/{notebook_name(lesson)}")):
         try:
-            answers[path.parent.parent.name] = solution_cells(path)
-        except (OSError, ValueError):
+            student = path.parent.parent.name
+            # a student id never has ":"; this keeps a student named "solution" apart
+            student = f"student:{student}" if student in (REFERENCE, SOLUTION) else student
+            answers[student] = solution_cells(path)
+        except (OSError, ValueError, TypeError, RecursionError):
             continue  # not a readable notebook: nothing to compare
     return answers
 

@@ -148,6 +148,27 @@ def test_report_escapes_hostile_answers_and_reads_only(tmp_path):
     assert not any("bob" in (row["student_a"], row["student_b"]) for row in rows)  # blank
 
 
+def test_odd_notebooks_and_a_student_named_solution(tmp_path):
+    """Malformed autograded notebooks are skipped; a student id "solution" stays a student."""
+    lesson = "01_dense_layers"
+    dense = cells(SOLUTIONS, lesson)["dense_forward"]
+    output = fake_output(tmp_path, lesson, {"solution": {"dense_forward": dense},
+                                            "carol": {"dense_forward": dense}})
+    for student, text in (("dave", "{not json"), ("erin", '{"cells": [1, {"metadata": []}]}'),
+                          ("frank", '{"cells": [{"cell_type": "code", "source": [1], '
+                                    '"metadata": {"nbgrader": {"grade_id": "dense_forward", '
+                                    '"solution": true}}}]}')):
+        target = output / "autograded" / student / lesson / notebook_name(lesson)
+        target.parent.mkdir(parents=True)
+        target.write_text(text, encoding="utf-8")
+    assert similarity.report(output) == [lesson]
+    with open(output / "similarity" / f"{lesson}.csv", encoding="utf-8") as stream:
+        rows = {(row["exercise"], row["student_a"], row["student_b"]): row["score"]
+                for row in csv.DictReader(stream)}
+    assert rows["dense_forward", "carol", "student:solution"] == "1.000"
+    assert rows["dense_forward", "student:solution", "solution"] == "1.000"
+
+
 def test_report_after_grading_never_raises(tmp_path, monkeypatch):
     """An error in the report becomes a line to print, never an exception."""
     output = fake_output(tmp_path, "01_dense_layers", {"alice": {}})
