@@ -38,6 +38,9 @@ KEPT_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"
 _SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT,
             tokenize.ENCODING, tokenize.ENDMARKER}
 _OPEN, _CLOSE = "([{", ")]}"
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)  # Python 3.12 and later
+_FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
+_FSTRING = {_FSTRING_START, _FSTRING_END, getattr(tokenize, "FSTRING_MIDDLE", -1)} - {-1}
 
 
 class Token(NamedTuple):
@@ -65,11 +68,20 @@ def statements(source):
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             raw.append(token)
-    except (tokenize.TokenError, IndentationError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError, ValueError):  # IndentationError is a SyntaxError
         pass
-    result, current, depth = [], [], 0
+    result, current, depth, inside = [], [], 0, 0
     for index, token in enumerate(raw):
         kind, text = token.type, token.string
+        if kind in _FSTRING:  # Python 3.12 cuts f-strings up: one S, as in 3.11
+            inside += (kind == _FSTRING_START) - (kind == _FSTRING_END)
+            if kind == _FSTRING_START and inside == 1:
+                current.append(Token("S", token.start, token.end))
+            elif kind == _FSTRING_END and inside == 0:
+                current[-1] = current[-1]._replace(end=token.end)
+            continue
+        if inside:
+            continue
         if kind in _SKIPPED or kind == tokenize.NEWLINE or (kind == tokenize.OP and text == ";"):
             if kind in (tokenize.NEWLINE, tokenize.OP):
                 _close(result, current)
@@ -103,7 +115,7 @@ def _normal(raw, index, depth):
     token = raw[index]
     if token.type == tokenize.NUMBER:
         return "N"
-    if token.type == tokenize.STRING or token.type in _FSTRING:
+    if token.type == tokenize.STRING:
         return "S"
     if token.type != tokenize.NAME or keyword.iskeyword(token.string):
         return token.string
@@ -112,10 +124,6 @@ def _normal(raw, index, depth):
     if before == "." or token.string in KEPT_NAMES or (depth > 0 and after == "="):
         return token.string
     return "V"
-
-
-_FSTRING = {getattr(tokenize, name) for name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END")
-            if hasattr(tokenize, name)}
 
 
 def _neighbour(raw, index, step):
