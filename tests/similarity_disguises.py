@@ -83,6 +83,20 @@ DISGUISES = {
     s0 = (lo - 1) // 2
     return res[s0 : s0 + hi]
 '''),
+        ("inner_loop_to_comprehension_reordered", "solution", '''def conv1d(x, w, mode="full"):
+    n, f = len(x), len(w)
+    out = np.zeros(n + f - 1)
+    for t in range(n + f - 1):
+        out[t] = sum([x[k] * w[t - k] for k in range(n) if 0 <= t - k < f])
+    if mode == "same":
+        s = (f - 1) // 2
+        return out[s : s + n]
+    if mode == "valid":
+        return out[f - 1 : n]
+    if mode == "full":
+        return out
+    raise ValueError(f"unknown mode {mode!r}")
+'''),
     ],
     (L02, "correlate2d_single"): [
         ("loop_to_comprehension_reordered", "solution", '''def correlate2d_single(image, kernel):
@@ -182,6 +196,13 @@ DISGUISES = {
     # elementwise relative error, then the worst one
     return float(np.max(np.abs(p - q) / np.maximum(1e-8, np.abs(p) + np.abs(q))))
 '''),
+        ("reference_renamed_reordered", "reference", '''def relative_error(a, b):
+    y = np.asarray(b, dtype=np.float64)
+    x = np.asarray(a, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"shapes differ: {x.shape} and {y.shape}")
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+'''),
     ],
     (L09, "sgd_step"): [
         ("renamed_commented", "solution", '''def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
@@ -216,6 +237,17 @@ DISGUISES = {
     grad[idx, labels] -= 1
     grad /= batch
     return loss, grad
+'''),
+        ("indexing_to_comprehension_and_loop", "solution", '''def softmax_cross_entropy(logits, labels):
+    num = logits.shape[0]
+    shifted_logits = logits - logits.max(axis=1, keepdims=True)
+    lp = shifted_logits - np.log(np.exp(shifted_logits).sum(axis=1, keepdims=True))
+    loss = -np.mean([lp[i, labels[i]] for i in range(num)])   # average NLL
+    probs = np.exp(lp)
+    for i in range(num):
+        probs[i, labels[i]] -= 1
+    probs /= num
+    return loss, probs
 '''),
         ("reference_renamed", "reference", '''def softmax_cross_entropy(logits, labels):
     (z,) = as_float_arrays(logits)
