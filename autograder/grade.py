@@ -11,7 +11,9 @@ folder (default grading-output/):
 - autograded/<student>/<lesson>/<lesson>.ipynb, for the instructor;
 - gradebook.db: nbgrader's gradebook with every result;
 - results.jsonl: each result as it finishes (what makes a run resumable);
-- timings.tsv: seconds per submission, and which worker graded it.
+- timings.tsv: seconds per submission, and which worker graded it;
+- similarity/<lesson>.html and .csv: answers compared with each other, the reference and
+  the solution (autograder/similarity.py); it changes no grade.
 
 A second run grades only new or changed submissions (sha256 of the file);
 --force regrades all. `grade_notebook(path, lesson)` is the API for one notebook.
@@ -37,6 +39,7 @@ from autograder.report import ResultStore, print_summary, write_csv
 from autograder.runner import Task, grade_all
 from autograder.sandbox import bubblewrap_problem
 from autograder.notebooks import check_caps
+from autograder.similarity import report_after_grading
 from autograder.submissions import Rejection, SubmissionError, collect, unpack
 from autograder.template import course_template, sandbox_library, tests_fingerprint
 
@@ -211,6 +214,7 @@ def run(arguments, output):
     if not arguments.quiet:
         print_summary(results, rejections, counts, time.perf_counter() - started)
     print(f"wrote {output / 'grades.csv'} and feedback in {output / 'feedback'}")
+    print(report_after_grading(output))  # reads the autograded notebooks; never raises
     if refused:
         print(f"error: {refused}\nthe grades finished so far are kept; rerun to grade the rest",
               file=sys.stderr)
