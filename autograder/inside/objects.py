@@ -28,6 +28,7 @@ import numpy as np
 MAX_LAYERS = 200
 MAX_PARAMETERS = 20_000_000
 MAX_ARCHITECTURE_CHARACTERS = 2_000_000
+MAX_INPUT_ELEMENTS = 2**22
 
 # Keras classes a model description may name (layers, models, and what their configs hold).
 KERAS_CLASSES = frozenset("""
@@ -137,6 +138,7 @@ def build_model(description):
         raise ObjectError("model weights that are not numeric arrays")
     if sum(weight.size for weight in weights) > MAX_PARAMETERS:
         raise ObjectError(f"a model of more than {MAX_PARAMETERS:,} weights")
+    _check_sizes(config, weights)
     import keras
 
     model = keras.models.model_from_json(architecture)  # safe mode: no Lambda code
@@ -175,6 +177,38 @@ def _plain_names(value):
     if isinstance(value, list):
         return [_plain_names(item) for item in value]
     return None
+
+
+def _check_sizes(config, weights):
+    """Refuse an architecture whose layers ask for more than the weights it came with.
+
+    Keras allocates a layer's weights when it builds it, before set_weights could
+    notice a mismatch: every `units` and `filters` must be the last dimension of
+    one of the weights sent, and every input at most MAX_INPUT_ELEMENTS per example.
+    """
+    ends = {weight.shape[-1] for weight in weights if weight.ndim}
+    for node in _configs(config):
+        for key in ("units", "filters"):
+            value = node.get(key)
+            if value is not None and (not isinstance(value, int) or value not in ends):
+                raise ObjectError(f"a layer of {key}={value!r} that none of the weights sent "
+                                  "fits")
+        shape = node.get("batch_shape") or node.get("batch_input_shape")
+        if isinstance(shape, list):
+            size = math.prod(item for item in shape[1:] if isinstance(item, int))
+            if size > MAX_INPUT_ELEMENTS:
+                raise ObjectError(f"an input of {size:,} elements per example")
+
+
+def _configs(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("config"), dict):
+            yield node["config"]
+        for value in node.values():
+            yield from _configs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _configs(value)
 
 
 class History:
@@ -237,6 +271,9 @@ def describe_network(value):
                               f"{type(layer).__name__}")
         attributes = {name: item for name, item in vars(layer).items()
                       if name not in ("cache", "grads", "rng")}
+        if isinstance(attributes.get("options"), dict):  # Dropout keeps its rng there too
+            attributes["options"] = {key: item for key, item in attributes["options"].items()
+                                     if key != "rng"}
         entry = {"class": type(layer).__name__, "keras_name": getattr(layer, "keras_name", None),
                  "attributes": attributes}
         if isinstance(getattr(layer, "rng", None), np.random.Generator):
@@ -271,6 +308,8 @@ def build_network(description):
             layer.keras_name = keras_name
         if "rng" in entry:
             layer.rng = build_generator(entry["rng"])
+            if isinstance(getattr(layer, "options", None), dict):
+                layer.options["rng"] = layer.rng
         for values in (getattr(layer, "params", {}), getattr(layer, "state", {})):
             if not isinstance(values, dict) or not all(
                     isinstance(item, np.ndarray) and item.dtype.kind == "f"
