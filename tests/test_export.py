@@ -78,7 +78,7 @@ def test_canvas_import_one_row_per_roster_student(tmp_path, canvas_roster):
         ["", "", "", "", "rejected", "not a notebook", "e.txt", "", ""],
     ])
     target = tmp_path / "canvas_import.csv"
-    written, lessons = export_canvas(output, canvas_roster, target)
+    summary = export_canvas(output, canvas_roster, target)
     rows = read_csv(target)
     dense, setup = lesson_title("01_dense_layers"), lesson_title("00_setup")
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
@@ -90,7 +90,8 @@ def test_canvas_import_one_row_per_roster_student(tmp_path, canvas_roster):
         ["Doe, Jane", "333", "s333", "jdoe", "CNN 2", "", "7.5"],
         ["Roe, Rick", "444", "s444", "rroe", "CNN 2", "", ""],
     ]
-    assert written == 4 and lessons == ["00_setup", "01_dense_layers"]
+    assert summary.written == 4 and list(summary.lessons) == ["00_setup", "01_dense_layers"]
+    assert summary.unmatched_columns == ["Quiz 1 (4600)"] and not summary.unrostered
 
 
 def test_canvas_command_line(tmp_path, canvas_roster, capsys):
@@ -98,8 +99,11 @@ def test_canvas_command_line(tmp_path, canvas_roster, capsys):
     output = write_grades(tmp_path / "out", [
         ["smithjohn_111", "01_dense_layers", "10", "10", "graded", "", "a.ipynb", "5", "5"]])
     target = tmp_path / "import.csv"
-    assert main(["canvas", str(output), "--roster", str(canvas_roster), "-o", str(target)]) == 0
-    assert "4 students" in capsys.readouterr().out and target.exists()
+    arguments = ["canvas", str(output), "--roster", str(canvas_roster), "-o", str(target)]
+    assert main(arguments) == 1  # Quiz 1 matched no lesson
+    assert "Quiz 1 (4600)" in capsys.readouterr().out and target.exists()
+    assert main(arguments + ["--allow-unmatched"]) == 0
+    assert "4 rows" in capsys.readouterr().out
     assert main(["canvas", str(tmp_path / "nowhere"), "--roster", str(canvas_roster)]) == 2
 
 
@@ -111,14 +115,15 @@ def test_moodle_grading_worksheet(tmp_path):
         ["alice", "01_dense_layers", "10", "10", "graded", "", "c.ipynb", "5", "5"],
     ])
     target = tmp_path / "moodle_grades.csv"
-    count, lesson, skipped = export_moodle(output, target)
+    summary = export_moodle(output, target)
     rows = read_csv(target)
     assert rows[0] == ["Identifier", "Full name", "Grade", "Maximum Grade",
                        "Last modified (grade)", "Feedback comments"]
     assert [row[:4] for row in rows[1:]] == [["Participant 1001", "Jane Doe", "8", "10"],
                                              ["Participant 1002", "Jos Garc a", "0", "10"]]
     assert all(row[4] for row in rows[1:]) and "empty file" in rows[2][5]
-    assert (count, lesson, skipped) == (2, "01_dense_layers", ["alice"])
+    assert (summary.written, list(summary.lessons)) == (2, ["01_dense_layers"])
+    assert summary.unrostered == [("alice", "01_dense_layers")]
 
 
 def test_moodle_needs_a_lesson_when_several(tmp_path, capsys):
