@@ -61,7 +61,7 @@ def comment_text(row, title, recorded, late=False):
         lines.append(f"- {name}: {shown}")
     if late:
         lines.append("Submitted late.")
-    lines.append("Your feedback page (each test's verdict on your notebook) is attached.")
+    lines.append("Your feedback page shows each test's verdict on your notebook.")
     return "\n".join(lines)
 
 
