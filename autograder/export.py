@@ -29,7 +29,7 @@ from pathlib import Path
 
 from autograder.course import COURSE_ROOT, lesson_ids
 from autograder.export_canvas import export_canvas, lesson_title  # noqa: F401 (public API)
-from autograder.export_grades import parse_due
+from autograder.export_grades import gradebook_due, parse_due
 from autograder.export_moodle import export_feedback_zip, export_moodle
 
 BUNDLE_FILES = ("pyproject.toml", "README.md", "nbgrader_config.py", "binder/requirements.txt")
@@ -74,6 +74,8 @@ def _common(parser, roster):
     parser.add_argument("--due", action="append", default=[], metavar="[LESSON=]WHEN",
                         help="due date (ISO 8601, UTC unless a zone is given): a submission "
                         "whose nbgrader timestamp is later is reported late")
+    parser.add_argument("--gradebook", type=Path,
+                        help="nbgrader's gradebook.db: the due dates set there (--due wins)")
     parser.add_argument("--allow-unmatched", action="store_true",
                         help="exit 0 even when students, lessons or columns were not matched")
 
@@ -128,7 +130,10 @@ def _mapping(values):
 
 def _run(arguments):
     """Run one command; returns (summary lines, exit status)."""
-    due = parse_due(arguments.due, lesson_ids()) if hasattr(arguments, "due") else {}
+    due = {}
+    if getattr(arguments, "gradebook", None):
+        due = gradebook_due(arguments.gradebook, lesson_ids())
+    due.update(parse_due(getattr(arguments, "due", []), lesson_ids()))
     if arguments.format == "gradescope":
         folder, archive = export_gradescope(arguments.lesson, arguments.dir)
         return [f"wrote {folder}/ and {archive} (upload the zip to Gradescope)"], 0

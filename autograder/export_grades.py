@@ -69,6 +69,28 @@ def parse_due(values, lessons):
     return due
 
 
+def gradebook_due(path, lessons):
+    """{lesson: aware datetime} of the due dates set in an nbgrader gradebook
+    (`nbgrader db assignment add LESSON --duedate ...`, or the Formgrader); nbgrader keeps
+    them as UTC without a zone."""
+    if not Path(path).is_file():
+        raise ValueError(f"--gradebook {path}: no such file (expected nbgrader's gradebook.db)")
+    import sqlite3
+
+    # Read directly: nbgrader's Gradebook() would run alembic, which needs its tools on PATH.
+    with sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True) as database:
+        try:
+            rows = database.execute("SELECT name, duedate FROM assignment").fetchall()
+        except sqlite3.DatabaseError as error:
+            raise ValueError(f"--gradebook {path}: not an nbgrader gradebook ({error})") from None
+    due = {}
+    for name, when in rows:
+        if when and name in lessons:
+            moment = datetime.fromisoformat(str(when))
+            due[name] = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return due
+
+
 def is_late(row, due=None):
     """True when grades.csv says late (Canvas' LATE_, the intake's due date) or its
     `submitted_at` (nbgrader's timestamp.txt) is after the lesson's `due` date."""

@@ -235,3 +235,29 @@ def test_moodle_feedback_zip_layout(tmp_path, capsys):
     assert main(["moodle", str(output), "--worksheet", str(worksheet), "-o",
                  str(tmp_path / "m.csv"), "--feedback-zip", str(tmp_path / "g.zip")]) == 1
     assert "feedback pages of 2 students" in capsys.readouterr().out
+
+
+def test_due_dates_from_the_gradebook(tmp_path, capsys, monkeypatch):
+    """A due date set in nbgrader's gradebook marks a later nbgrader timestamp late; --due
+    given on the command line wins over it."""
+    import os
+    import sys
+
+    from nbgrader.api import Gradebook
+
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+
+    from autograder.export_grades import gradebook_due
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment(DENSE, duedate=datetime(2026, 3, 1, 12, 0))
+    due = gradebook_due(tmp_path / "gradebook.db", [SETUP, DENSE])
+    assert due == {DENSE: datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)}
+    rows = [["Ann_Lee_1001", DENSE, "10", "10", "graded", "", "a", "no",
+             "2026-03-01T13:00:00+00:00", "10", ""]]
+    output = write_output(tmp_path / "out", rows)
+    arguments = ["moodle", str(output), "-o", str(tmp_path / "m.csv"), "--gradebook",
+                 str(tmp_path / "gradebook.db")]
+    assert main(arguments) == 0 and "late: Ann_Lee_1001/01_dense_layers" in capsys.readouterr().out
+    assert main(arguments + ["--due", f"{DENSE}=2026-03-02T00:00"]) == 0
+    assert "late:" not in capsys.readouterr().out
