@@ -51,7 +51,7 @@ def export_gradescope(lesson, target):
         shutil.copytree(COURSE_ROOT / folder, target / folder, ignore=ignore)
     from autograder.gradescope import run_autograder_script, setup_script
 
-    for name, text in (("setup.sh", setup_script()), ("run_autograder", run_autograder_script(lesson))):
+    for name, text in (("setup.sh", setup_script(lesson)), ("run_autograder", run_autograder_script(lesson))):
         (target / name).write_text(text, encoding="utf-8")
         (target / name).chmod(0o755)
     archive = target.with_suffix(".zip")

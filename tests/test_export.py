@@ -206,3 +206,37 @@ def _template_gradebook(bundle):
     caches = sorted((bundle / "build" / "autograder").glob("course-*/gradebook.db"))
     assert caches, "the bundle built its scratch course"
     return caches[0]
+
+
+def test_gradescope_results_in_notebook_order_with_written_answers_pending():
+    """Tests listed as the notebook orders them (not alphabetically); a written answer is
+    'pending', out of 0 (its points belong to a manually graded question), never 0/2."""
+    from autograder.gradescope import _notebook_order, results, test_names, written_answers
+
+    release = LESSONS / "05_pooling" / notebook_name("05_pooling")
+    written = written_answers(release)
+    assert written, "lesson 05 has a written answer"
+    order = _notebook_order(release)
+    names = test_names(release)
+    names.update({grade_id: grade_id for grade_id in written})
+    names = {cell: names[cell] for cell in order}
+    scores = {cell: (0.0, 2.0) if cell in written else (1.0, 1.0) for cell in order}
+    report = results(scores, names, 1.0, written=written)
+    assert [test["name"].split(":")[0].split(" (")[0] for test in report["tests"]] == order
+    assert order != sorted(order), "the check needs a lesson whose order is not alphabetical"
+    pending = [test for test in report["tests"] if test["name"].endswith("(written answer)")]
+    assert len(pending) == len(written)
+    assert all(test["max_score"] == 0 and "pending" in test["output"] for test in pending)
+    assert report["score"] == len(order) - len(written)
+
+
+def test_gradescope_setup_script_for_ubuntu_22_04():
+    """Python 3.11 installed on Gradescope's 22.04 image, no error hidden, the scratch course
+    built once at setup, and a memory note for the Keras lessons."""
+    from autograder.gradescope import setup_script
+
+    script = setup_script("11_transfer_learning")
+    assert "set -euxo pipefail" in script and "|| true" not in script
+    assert "/dev/null 2>&1" not in script and "python3.11 -m venv" in script
+    assert "course_template(['11_transfer_learning'])" in script and "2 GB" in script
+    assert "2 GB" not in setup_script(LESSON)
