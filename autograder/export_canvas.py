@@ -10,7 +10,8 @@ lesson columns.
 A lesson's column is the one given with `--map LESSON=COLUMN` (the column's full title, its
 assignment id or its name), else the one whose name is the lesson's title, `Lesson NN —
 Title`, `NN Title` or the id. Students are matched by Canvas user id (the `_<id>` the intake
-keeps from Canvas file names, e.g. `garcíajosé_34567`), else SIS Login ID or SIS User ID.
+keeps from Canvas file names: `smithjohn_12345`, and Unicode ids such as `garcíajosé_34567`),
+else SIS Login ID, SIS User ID or Integration ID.
 """
 
 import csv
