@@ -170,6 +170,10 @@ def export_canvas(output_dir, roster, target, mapping=None, scale=False, include
     if not possible:
         summary.notes.append("the roster has no Points Possible row: scores were not checked "
                              "against the assignments' maximum")
+    unchecked = [column for column in columns.values() if possible and possible.get(column) is None]
+    if unchecked:
+        summary.notes.append("no Points Possible for " + ", ".join(unchecked)
+                             + ": scores were not checked against its maximum")
     with open(target, "w", newline="", encoding="utf-8") as stream:
         csv.writer(stream).writerows(table)
     return summary
