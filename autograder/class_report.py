@@ -96,7 +96,7 @@ def _tests(output_dir, rows, recorded):
             if score >= most[name] - FULL:
                 passed[name] += 1
             else:
-                failures[name][messages.get(name, "(no error message: partial points)")] += 1
+                failures[name][messages.get(name, "(no error message: fewer points)")] += 1
     return {name: {"graded": counted[name], "passed": passed[name],
                    "pass_rate": passed[name] / counted[name] if counted[name] else None,
                    "failures": failures[name].most_common(3)} for name in order}
@@ -115,10 +115,16 @@ def figures(lesson, numbers):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from matplotlib.ticker import MaxNLocator
+
     top = numbers["maximum"] or 1
     histogram, axes = plt.subplots(figsize=(5, 2.6))
-    axes.hist(numbers["scores"], bins=min(10, max(1, int(top))), range=(0, top),
+    # One bar per whole point up to 20 points (centred on it), else 10 bars.
+    bins = [edge - 0.5 for edge in range(int(top) + 2)] if top <= 20 else 10
+    axes.hist(numbers["scores"], bins=bins, range=None if top <= 20 else (0, top),
               color="#4c72b0", edgecolor="white")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set(title=f"{lesson}: scores", xlabel=f"score (out of {top:g})", ylabel="students")
     rates = [(name, test["pass_rate"]) for name, test in numbers["tests"].items()
              if test["pass_rate"] is not None]
