@@ -36,11 +36,13 @@ def read_worksheet(path):
         header, rows = reader.fieldnames or [], list(reader)
     needed = {"Identifier", "Grade", "Last modified (grade)"} - set(header)
     if needed:
-        raise ValueError(f"{path}: expected Moodle's grading worksheet (columns Identifier, "
-                         f"Full name, ..., Grade, Maximum Grade, ..., Last modified (grade)); "
-                         f"no {', '.join(sorted(needed))} column")
+        raise ValueError(f"{path}: expected Moodle's grading worksheet, downloaded with Moodle "
+                         "in English (columns Identifier, Full name, ..., Grade, Maximum Grade, "
+                         f"..., Last modified (grade)); no {', '.join(sorted(needed))} column")
+    maximum = next((name for name in header if name.strip().casefold() == "maximum grade"), None)
     participants = {}
     for row in rows:
+        row["Maximum Grade"] = row.get(maximum, "") if maximum else ""  # spelt both ways
         match = PARTICIPANT.match(row.get("Identifier", ""))
         if not match:
             raise ValueError(f"{path}: Identifier {row.get('Identifier')!r}: expected "

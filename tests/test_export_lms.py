@@ -166,7 +166,7 @@ def test_write_csv_late_column_from_every_intake(tmp_path):
 
 
 def moodle_worksheet(path, maximum="10.00"):
-    header = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+    header = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum grade",
               "Grade can be changed", "Last modified (submission)", "Last modified (grade)",
               "Feedback comments"]
     rows = [["Participant 1001", "José García", "jose@example.edu", "Submitted for grading",
