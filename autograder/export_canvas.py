@@ -77,8 +77,8 @@ def canvas_columns(header, lessons, mapping=None):
         if lesson in found:
             continue
         title = lesson_title(lesson)
-        names = {normalized(title), normalized(lesson), normalized(f"Lesson {lesson[:2]} — {title}"),
-                 normalized(f"{lesson[:2]} {title}")}
+        names = {normalized(title), normalized(lesson),
+                 normalized(f"Lesson {lesson[:2]} — {title}"), normalized(f"{lesson[:2]} {title}")}
         matches = [column for column in header if CANVAS_ASSIGNMENT.match(column.strip())
                    and normalized(CANVAS_ASSIGNMENT.match(column.strip())["name"]) in names
                    and column not in found.values()]

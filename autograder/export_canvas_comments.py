@@ -67,7 +67,8 @@ def write_bundle(comments, folder):
         for comment in comments:
             attached = ""
             if comment.page is not None:
-                relative = Path("files") / comment.user_id / comment.assignment_id / comment.page.name
+                relative = (Path("files") / comment.user_id / comment.assignment_id
+                            / comment.page.name)
                 (folder / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(comment.page, folder / relative)
                 attached = relative.as_posix()

@@ -54,7 +54,8 @@ def test_numbers_match_grades_csv(output):
     lessons = class_numbers(output, due, students=["fay"])
     dense = lessons[DENSE]
     assert dense["scores"] == [10, 8, 4, 0] and dense["mean"] == 5.5 and dense["median"] == 6
-    assert (dense["submissions"], dense["graded"], dense["errors"], dense["pending"]) == (4, 2, 1, 1)
+    assert (dense["submissions"], dense["graded"], dense["errors"],
+            dense["pending"]) == (4, 2, 1, 1)
     forward, written = dense["tests"]["test_dense_forward"], dense["tests"]["written_gap"]
     assert (forward["passed"], forward["graded"]) == (2, 3)
     assert forward["failures"] == [("AssertionError: dense_forward: wrong output shape", 1)]

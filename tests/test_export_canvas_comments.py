@@ -88,7 +88,8 @@ def test_canvas_comments_bundle(tmp_path):
     assert "Submitted late." in jose["comment"]
     assert "still to be graded by hand" in rows["øbergåsa_45678"]["comment"]
     page = tmp_path / "bundle" / jose["file"]
-    assert page.read_text(encoding="utf-8").endswith("feedback for garcíajosé_34567</body></html>")
+    assert page.read_text(encoding="utf-8").endswith(
+        "feedback for garcíajosé_34567</body></html>")
 
 
 def test_canvas_comments_through_the_api(tmp_path, canvas, monkeypatch):

@@ -11,7 +11,8 @@ files git tracks, minus everything that shows a solution or a hidden test:
 
 README.md and Makefile are the student copy's own (tools/student_repo/): `make lab` only,
 nothing about tests or releases; the README's Binder badge and lesson table (with the Colab
-badges) are copied from the instructor README. No git history is copied (it holds every solution ever committed). DIR must not exist
+badges) are copied from the instructor README. No git history is copied (it holds every
+solution ever committed). DIR must not exist
 or be empty. `tests/test_student_repo.py` checks that no line of a hidden test or a
 solution region is left in the copy.
 """
