@@ -25,7 +25,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from autograder.export_feedback import GRADES_COLUMNS, read_results
+from autograder.export_feedback import GRADES_COLUMNS, notebook_order, read_results
 from autograder.export_grades import is_late, maximum, parse_due, points, read_grades
 
 FULL = 1e-9
@@ -43,7 +43,8 @@ def failure_messages(output_dir, student, lesson):
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                found[meta.get("grade_id")] = f"{output.get('ename')}: {output.get('evalue')}"[:200]
+                message = f"{output.get('ename', '')}: {output.get('evalue', '')}".strip(": ")
+                found[meta.get("grade_id")] = message[:200]
     return found
 
 
@@ -80,7 +81,7 @@ def _tests(output_dir, rows, recorded):
             for name, text in row.items():
                 if name not in GRADES_COLUMNS and text not in ("", None):
                     most[name] = max(most.get(name, 0), float(text))
-    order = list(most)
+    order = notebook_order(rows[0]["lesson"], list(most))
     for row in rows:
         if row["status"] == "error":
             continue

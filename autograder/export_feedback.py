@@ -30,16 +30,32 @@ def read_results(output_dir):
     return found
 
 
+def notebook_order(lesson, names):
+    """`names` (grade_ids) in the order of the lesson's notebook; unknown ones last."""
+    from autograder.course import LESSONS, notebook_name
+
+    path = LESSONS / lesson / notebook_name(lesson)
+    order = []
+    if path.is_file():
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id in names and grade_id not in order:
+                order.append(grade_id)
+    return order + [name for name in names if name not in order]
+
+
 def test_scores(row, recorded):
-    """[(grade_id, score or None, max or None)] of a grades.csv row, in results.jsonl's order
-    when it has the row, else grades.csv's test columns that hold a score."""
+    """[(grade_id, score or None, max or None)] of a grades.csv row, in the notebook's order:
+    results.jsonl's tests when it has the row, else grades.csv's test columns with a score."""
     tests = recorded.get((row["student"], row["lesson"]))
     if tests:
+        tests = {name: tests[name] for name in notebook_order(row["lesson"], list(tests))}
         return [(name, _float(row.get(name)) if row.get(name, "") != "" else
                  (None if row["status"] == PENDING else score), most)
                 for name, (score, most) in tests.items()]
-    return [(name, float(value), None) for name, value in row.items()
-            if name not in GRADES_COLUMNS and value not in ("", None)]
+    found = {name: float(value) for name, value in row.items()
+             if name not in GRADES_COLUMNS and value not in ("", None)}
+    return [(name, found[name], None) for name in notebook_order(row["lesson"], list(found))]
 
 
 def _float(value):

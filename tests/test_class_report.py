@@ -97,3 +97,23 @@ def test_report_page_in_chromium(output):
             assert page.locator("h2").all_inner_texts() == [SETUP, DENSE]
         finally:
             browser.close()
+
+
+def test_tests_in_notebook_order(tmp_path):
+    """results.jsonl lists tests alphabetically; the report and the comments follow the
+    lesson's notebook."""
+    from autograder.export_feedback import comment_text, read_results
+
+    order = ["test_dense_forward", "test_relu_forward", "test_softmax", "test_mlp_param_count"]
+    tests = {name: [1, 1] for name in sorted(order)}
+    output = write_output(tmp_path / "out", [["ann", DENSE, "4", "4", "graded", "", "a", "no", "",
+                                              "", ""]], [("ann", DENSE, tests)])
+    assert list(class_numbers(output)[DENSE]["tests"]) == order
+    text = comment_text(read_grades_row(output), "Dense", read_results(output))
+    assert [line.split(":")[0][2:] for line in text.splitlines() if line.startswith("- ")] == order
+
+
+def read_grades_row(output):
+    from autograder.export_grades import read_grades
+
+    return read_grades(output)[("ann", DENSE)]
