@@ -19,21 +19,49 @@ import time
 from pathlib import Path
 
 
-def setup_script():
-    """setup.sh: runs once as root when Gradescope builds the image (in /autograder/source)."""
-    return """#!/usr/bin/env bash
-# Gradescope image build: the course's runtime lock in a venv, then course_lib.
-# Needs Python 3.11 or newer: pick Gradescope's Ubuntu 24.04 base image (Python 3.12).
-set -euo pipefail
-cd /autograder/source
-if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  echo "setup.sh: Python 3.11+ is needed; choose the Ubuntu 24.04 base image" >&2; exit 1
-fi
-apt-get install -y python3-venv bubblewrap >/dev/null 2>&1 || true
-python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet --no-cache-dir -r binder/requirements.txt
-/autograder/venv/bin/pip install --quiet --no-cache-dir --no-deps .
+MEMORY_NOTE = {"10_keras_mlp_cnn": "2 GB", "11_transfer_learning": "2 GB"}
+
+
+def setup_script(lesson=None):
+    """setup.sh: runs once as root when Gradescope builds the image (in /autograder/source).
+
+    Gradescope's newest base image is Ubuntu 22.04, whose Python is 3.10; the lock needs
+    3.11+, so Python 3.11 comes from the deadsnakes archive. Every step shows its errors
+    (`set -x`, nothing sent to /dev/null), and the scratch course of `lesson` is built
+    here, once, instead of for every submission.
+    """
+    build = "" if lesson is None else f"""
+# The scratch course (config, releases, gradebook) and the kernel's pristine library,
+# once, in the image: not per submission.
+PATH=/autograder/venv/bin:$PATH PYTHONPATH=/autograder/source \\
+  /autograder/venv/bin/python -c \\
+  "from autograder.template import course_template as c, sandbox_library as s; print(c(['{lesson}']), s())"
 """
+    memory = MEMORY_NOTE.get(lesson)
+    note = "" if memory is None else f"""
+echo "setup.sh: {lesson} trains Keras models: give the autograder at least {memory} of memory" \\
+  "(Autograder Settings; Gradescope's default is 768 MB)"
+"""
+    return f"""#!/usr/bin/env bash
+# Gradescope image build (choose the Ubuntu 22.04 base image): Python 3.11, the course's
+# runtime lock in a venv, course_lib, then the lesson's scratch course.
+set -euxo pipefail
+cd /autograder/source
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+if ! command -v python3.11 >/dev/null; then
+  apt-get install -y software-properties-common
+  add-apt-repository -y ppa:deadsnakes/ppa
+  apt-get update
+  apt-get install -y python3.11 python3.11-venv
+fi
+python3.11 -c 'import sys; assert sys.version_info >= (3, 11), sys.version'
+# bubblewrap only helps where the container allows user namespaces (Gradescope's does not).
+apt-get install -y bubblewrap
+python3.11 -m venv /autograder/venv
+/autograder/venv/bin/pip install --no-cache-dir -r binder/requirements.txt
+/autograder/venv/bin/pip install --no-cache-dir --no-deps .
+{build}{note}"""
 
 
 def run_autograder_script(lesson):
@@ -87,6 +115,15 @@ def test_names(release_path):
     return names
 
 
+def _notebook_order(release_path):
+    """The grade_ids of the release's graded cells, top to bottom."""
+    import nbformat
+
+    return [cell.metadata.nbgrader["grade_id"]
+            for cell in nbformat.read(str(release_path), as_version=4).cells
+            if cell.metadata.get("nbgrader", {}).get("grade")]
+
+
 def hidden_lines(solution_path):
     """The stripped lines of the hidden test regions of an instructor notebook."""
     import nbformat
@@ -108,10 +145,34 @@ def safe_message(message, solution_path):
     return message
 
 
-def results(scores, names, seconds, output=""):
-    """Gradescope's results.json as a dict, one test per graded cell."""
+def written_answers(release_path):
+    """{grade_id: points} of the release's written answers (markdown cells graded by hand)."""
+    import nbformat
+
+    found = {}
+    for cell in nbformat.read(str(release_path), as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("grade"):
+            found[meta["grade_id"]] = float(meta.get("points", 0))
+    return found
+
+
+def results(scores, names, seconds, output="", written=None):
+    """Gradescope's results.json as a dict, one test per graded cell, in the notebook's order
+    (`names`' order). A written answer (`written`: {grade_id: points}) is listed as pending
+    manual grading, out of 0 here: its points are for a manually graded question."""
+    written = written or {}
     tests = []
-    for number, (grade_id, (score, max_score)) in enumerate(sorted(scores.items()), start=1):
+    order = [name for name in names if name in scores] + sorted(set(scores) - set(names))
+    for number, grade_id in enumerate(order, start=1):
+        score, max_score = scores[grade_id]
+        if grade_id in written:
+            tests.append({"name": f"{names.get(grade_id, grade_id)} (written answer)",
+                          "number": str(number), "score": 0.0, "max_score": 0.0,
+                          "output": f"pending: your instructor grades this written answer by "
+                                    f"hand ({written[grade_id]:g} points)",
+                          "visibility": "visible"})
+            continue
         passed = max_score and abs(score - max_score) < 1e-9
         tests.append({"name": names.get(grade_id, grade_id), "number": str(number),
                       "score": float(score), "max_score": float(max_score),
@@ -132,19 +193,24 @@ def main(argv=None):
 
     submission_dir, results_path, lesson = (argv or sys.argv[1:])[:3]
     start = time.perf_counter()
-    names = test_names(LESSONS / lesson / notebook_name(lesson))
+    release = LESSONS / lesson / notebook_name(lesson)
+    written = written_answers(release)
+    names = test_names(release)
+    names.update({grade_id: grade_id for grade_id in written if grade_id not in names})
+    names = {cell: names[cell] for cell in _notebook_order(release) if cell in names}
     try:
         from autograder.sandbox import bubblewrap_problem
 
         scores = grade_notebook(find_notebook(submission_dir, lesson), lesson,
                                 sandboxed=bubblewrap_problem() is None)
-        report = results(scores, names, time.perf_counter() - start)
+        report = results(scores, names, time.perf_counter() - start, written=written)
     except SubmissionError as error:
         maxima = lesson_tests(course_template([lesson]) / "gradebook.db")[lesson]
         zero = {grade_id: (0.0, maximum) for grade_id, maximum in maxima.items()}
         report = results(zero, names, time.perf_counter() - start,
                          output="Your notebook could not be graded: " + safe_message(
-                             str(error), SOLUTIONS / lesson / notebook_name(lesson)))
+                             str(error), SOLUTIONS / lesson / notebook_name(lesson)),
+                         written=written)
     Path(results_path).parent.mkdir(parents=True, exist_ok=True)
     Path(results_path).write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"{lesson}: {report['score']:g} / {sum(t['max_score'] for t in report['tests']):g}")

@@ -3,12 +3,14 @@
 - ResultStore: results.jsonl, each finished result appended and flushed at once (the
   latest per student and lesson wins); with the gradebook, what makes runs resumable;
 - write_csv: grades.csv, one row per student and lesson, one column per test;
-- print_summary: the table printed at the end of a run.
+- print_summary: the table printed at the end of a run;
+- main: `python -m autograder.report OUTPUT`, the class report (autograder/class_report.py).
 """
 
 import csv
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -45,20 +47,48 @@ class ResultStore:
         self.latest[(result.student, result.lesson)] = result
 
 
-def write_csv(path, results, rejections, tests_by_lesson, written=None, manual=None):
-    """grades.csv: student, lesson, score, max_score, status, message, file, one column per test.
+CANVAS_LATE = re.compile(r"_LATE_\d+_\d+_")  # Canvas' <name>_LATE_<user>_<submission>_<file>
+
+
+def intake_times(result, due=None, late=None):
+    """(late, submitted_at) for grades.csv, from what the intake kept of a submission.
+
+    Inputs:
+    - result: an engine.Result; its `source` is the graded file, under its own name
+    - due: {lesson: aware datetime}, optional
+    - late: {(student, lesson): bool} the intake decided (submissions.Submission.late), optional
+
+    Returns ("yes" or "no", ISO time or ""): late when the intake said so, when the file name
+    carries Canvas' LATE_ flag, or when nbgrader's timestamp.txt beside it is after `due`.
+    """
+    from autograder.submissions import read_timestamp
+
+    source = Path(result.source) if result.source else None
+    stamp = read_timestamp(source.parent) if source is not None else None
+    flagged = (late or {}).get((result.student, result.lesson), False) or bool(
+        source is not None and CANVAS_LATE.search(source.name))
+    deadline = (due or {}).get(result.lesson)
+    after = stamp is not None and deadline is not None and stamp > deadline
+    return ("yes" if flagged or after else "no"), (stamp.isoformat() if stamp else "")
+
+
+def write_csv(path, results, rejections, tests_by_lesson, written=None, manual=None, due=None,
+              late=None):
+    """grades.csv: student, lesson, score, max_score, status, message, file, late,
+    submitted_at, one column per test.
 
     Written answers (`written`: {lesson: {grade_id}}) are graded by hand: their column holds
     the score an instructor entered (`manual`: {(student, lesson): {grade_id: score}}), or
     stays empty, the row's status then reads "needs manual grading" and its score counts
-    only what is graded so far. max_score always includes them.
+    only what is graded so far. max_score always includes them. `late` and `submitted_at`
+    come from intake_times (`due`, `late` are passed on to it).
     """
     written, manual = written or {}, manual or {}
     test_columns = sorted({name for tests in tests_by_lesson.values() for name in tests})
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(["student", "lesson", "score", "max_score", "status", "message", "file",
-                         *test_columns])
+                         "late", "submitted_at", *test_columns])
         for result in sorted(results, key=lambda result: (result.student, result.lesson)):
             maximum = sum(tests_by_lesson.get(result.lesson, {}).values())
             by_hand = written.get(result.lesson, set())
@@ -79,11 +109,12 @@ def write_csv(path, results, rejections, tests_by_lesson, written=None, manual=N
                         message, "written answers to grade by hand: " + ", ".join(pending)]))
             writer.writerow([result.student, result.lesson, _number(score),
                              _number(maximum), status, message, result.source,
+                             *intake_times(result, due, late),
                              *[_number(scores.get(name)) if name in scores else ""
                                for name in test_columns]])
         for rejection in rejections:
             writer.writerow([rejection.student, rejection.lesson, "", "", "rejected",
-                             rejection.reason, str(rejection.path),
+                             rejection.reason, str(rejection.path), "", "",
                              *[""] * len(test_columns)])
 
 
@@ -106,3 +137,14 @@ def print_summary(results, rejections, counts, seconds, stream=sys.stdout):
     print(f"\ngraded {counts['graded']}, unchanged {counts['unchanged']}, "
           f"errors {counts['errors']}, rejected {len(rejections)} in {seconds:.1f} s",
           file=stream)
+
+
+def main(argv=None):
+    """`python -m autograder.report OUTPUT`: the class report (see autograder/class_report.py)."""
+    from autograder.class_report import main as class_report
+
+    return class_report(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -78,7 +78,7 @@ def test_canvas_import_one_row_per_roster_student(tmp_path, canvas_roster):
         ["", "", "", "", "rejected", "not a notebook", "e.txt", "", ""],
     ])
     target = tmp_path / "canvas_import.csv"
-    written, lessons = export_canvas(output, canvas_roster, target)
+    summary = export_canvas(output, canvas_roster, target)
     rows = read_csv(target)
     dense, setup = lesson_title("01_dense_layers"), lesson_title("00_setup")
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
@@ -90,7 +90,8 @@ def test_canvas_import_one_row_per_roster_student(tmp_path, canvas_roster):
         ["Doe, Jane", "333", "s333", "jdoe", "CNN 2", "", "7.5"],
         ["Roe, Rick", "444", "s444", "rroe", "CNN 2", "", ""],
     ]
-    assert written == 4 and lessons == ["00_setup", "01_dense_layers"]
+    assert summary.written == 4 and list(summary.lessons) == ["00_setup", "01_dense_layers"]
+    assert summary.unmatched_columns == ["Quiz 1 (4600)"] and not summary.unrostered
 
 
 def test_canvas_command_line(tmp_path, canvas_roster, capsys):
@@ -98,8 +99,11 @@ def test_canvas_command_line(tmp_path, canvas_roster, capsys):
     output = write_grades(tmp_path / "out", [
         ["smithjohn_111", "01_dense_layers", "10", "10", "graded", "", "a.ipynb", "5", "5"]])
     target = tmp_path / "import.csv"
-    assert main(["canvas", str(output), "--roster", str(canvas_roster), "-o", str(target)]) == 0
-    assert "4 students" in capsys.readouterr().out and target.exists()
+    arguments = ["canvas", str(output), "--roster", str(canvas_roster), "-o", str(target)]
+    assert main(arguments) == 1  # Quiz 1 matched no lesson
+    assert "Quiz 1 (4600)" in capsys.readouterr().out and target.exists()
+    assert main(arguments + ["--allow-unmatched"]) == 0
+    assert "4 rows" in capsys.readouterr().out
     assert main(["canvas", str(tmp_path / "nowhere"), "--roster", str(canvas_roster)]) == 2
 
 
@@ -111,14 +115,15 @@ def test_moodle_grading_worksheet(tmp_path):
         ["alice", "01_dense_layers", "10", "10", "graded", "", "c.ipynb", "5", "5"],
     ])
     target = tmp_path / "moodle_grades.csv"
-    count, lesson, skipped = export_moodle(output, target)
+    summary = export_moodle(output, target)
     rows = read_csv(target)
     assert rows[0] == ["Identifier", "Full name", "Grade", "Maximum Grade",
                        "Last modified (grade)", "Feedback comments"]
     assert [row[:4] for row in rows[1:]] == [["Participant 1001", "Jane Doe", "8", "10"],
                                              ["Participant 1002", "Jos Garc a", "0", "10"]]
     assert all(row[4] for row in rows[1:]) and "empty file" in rows[2][5]
-    assert (count, lesson, skipped) == (2, "01_dense_layers", ["alice"])
+    assert (summary.written, list(summary.lessons)) == (2, ["01_dense_layers"])
+    assert summary.unrostered == [("alice", "01_dense_layers")]
 
 
 def test_moodle_needs_a_lesson_when_several(tmp_path, capsys):
@@ -201,3 +206,38 @@ def _template_gradebook(bundle):
     caches = sorted((bundle / "build" / "autograder").glob("course-*/gradebook.db"))
     assert caches, "the bundle built its scratch course"
     return caches[0]
+
+
+def test_gradescope_results_in_notebook_order_with_written_answers_pending():
+    """Tests listed as the notebook orders them (not alphabetically); a written answer is
+    'pending', out of 0 (its points belong to a manually graded question), never 0/2."""
+    from autograder.gradescope import _notebook_order, results, test_names, written_answers
+
+    release = LESSONS / "05_pooling" / notebook_name("05_pooling")
+    written = written_answers(release)
+    assert written, "lesson 05 has a written answer"
+    order = _notebook_order(release)
+    names = test_names(release)
+    names.update({grade_id: grade_id for grade_id in written})
+    names = {cell: names[cell] for cell in order}
+    scores = {cell: (0.0, 2.0) if cell in written else (1.0, 1.0) for cell in order}
+    report = results(scores, names, 1.0, written=written)
+    assert [test["name"].split(":")[0].split(" (")[0] for test in report["tests"]] == order
+    assert order != sorted(order), "the check needs a lesson whose order is not alphabetical"
+    pending = [test for test in report["tests"] if test["name"].endswith("(written answer)")]
+    assert len(pending) == len(written)
+    assert all(test["max_score"] == 0 and "pending" in test["output"] for test in pending)
+    assert report["score"] == len(order) - len(written)
+
+
+def test_gradescope_setup_script_for_ubuntu_22_04():
+    """Python 3.11 installed on Gradescope's 22.04 image, no error hidden, the scratch course
+    built once at setup, and a memory note for the Keras lessons."""
+    from autograder.gradescope import setup_script
+
+    script = setup_script("11_transfer_learning")
+    assert "set -euxo pipefail" in script and "|| true" not in script
+    assert "/dev/null 2>&1" not in script and "python3.11 -m venv" in script
+    assert "c(['11_transfer_learning']), s()" in script and "sandbox_library" in script
+    assert "2 GB" in script
+    assert "2 GB" not in setup_script(LESSON)

@@ -78,3 +78,31 @@ def test_student_copy_nbgrader_config_loads_without_autograder(tmp_path):
                          text=True, env={"PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"sqlite:///{target.resolve() / 'gradebook.db'}"
+
+
+def test_student_copy_has_its_own_readme_and_makefile(tmp_path):
+    """The copy's README and Makefile offer `make lab` only (no `make test`, `make release`,
+    which need what the copy lacks); its README keeps the Binder badge and the lesson table
+    with the Colab badges; the command prints the tag-and-push steps the Colab cells need."""
+    target = tmp_path / "public"
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "student_repo.py"), str(target)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    readme = (target / "README.md").read_text(encoding="utf-8")
+    makefile = (target / "Makefile").read_text(encoding="utf-8")
+    for text in (readme, makefile):
+        assert "make lab" in text
+        assert not [word for word in ("make test", "make release", "make grade",
+                                      "make instructor", "autograder") if word in text]
+    source = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = source[source.index("<!-- lessons:start -->"):source.index("<!-- lessons:end -->")]
+    assert table in readme and "colab.research.google.com" in table
+    assert "mybinder.org" in readme
+    assert not (target / "tools" / "student_repo.py").exists()
+    assert not (target / "tools" / "student_repo").exists()
+    targets = subprocess.run(["make", "-n", "-C", str(target), "lab"], capture_output=True,
+                             text=True)
+    assert targets.returncode == 0 and "jupyter lab --notebook-dir=lessons" in targets.stdout
+    tag = student_repo.release_steps(target)[-1].split()[2]
+    assert tag.startswith("v") and f"git tag {tag} && git push origin {tag}" in run.stdout
+    assert "git push -u origin main" in run.stdout

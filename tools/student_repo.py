@@ -9,7 +9,10 @@ files git tracks, minus everything that shows a solution or a hidden test:
   solutions/), bench/ and .ci/ (they run the tests),
 - autograder/ (the grading tool needs solutions/ anyway).
 
-No git history is copied (it holds every solution ever committed). DIR must not exist
+README.md and Makefile are the student copy's own (tools/student_repo/): `make lab` only,
+nothing about tests or releases; the README's Binder badge and lesson table (with the Colab
+badges) are copied from the instructor README. No git history is copied (it holds every
+solution ever committed). DIR must not exist
 or be empty. `tests/test_student_repo.py` checks that no line of a hidden test or a
 solution region is left in the copy.
 """
@@ -17,10 +20,14 @@ solution region is left in the copy.
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXCLUDED = ("solutions", "tests", "bench", ".ci", "autograder")
+TEMPLATES = Path("tools") / "student_repo"  # the copy's README.md and Makefile
+MARKERS = (("<!-- binder:start -->", "<!-- binder:end -->"),
+           ("<!-- lessons:start -->", "<!-- lessons:end -->"))
 
 
 def tracked_files(root=ROOT):
@@ -33,7 +40,32 @@ def tracked_files(root=ROOT):
 def public_files(root=ROOT):
     """The tracked files that go into the student copy."""
     return [path for path in tracked_files(root)
-            if path.parts[0] not in EXCLUDED and (root / path).is_file()]
+            if path.parts[0] not in EXCLUDED and (root / path).is_file()
+            and path != Path("tools/student_repo.py") and TEMPLATES not in path.parents]
+
+
+def student_readme(root=ROOT):
+    """tools/student_repo/README.md with the instructor README's Binder badge and lessons."""
+    text = (Path(root) / TEMPLATES / "README.md").read_text(encoding="utf-8")
+    source = (Path(root) / "README.md").read_text(encoding="utf-8")
+    for start, end in MARKERS:
+        if start not in source or end not in source:
+            raise ValueError(f"README.md lacks the markers {start} ... {end}")
+        block = source[source.index(start):source.index(end) + len(end)]
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    return text
+
+
+def release_steps(target, root=ROOT):
+    """The commands that publish the copy: the Colab cells install course_lib from the tag
+    `v<version>` of the public repository, and the badges open the lessons at that tag."""
+    project = tomllib.loads((Path(root) / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    tag, url = f"v{project['version']}", project["urls"]["Repository"].rstrip("/")
+    return [f"cd {target}",
+            f"git init -b main && git add -A && git commit -m 'CNN Foundations {tag}'",
+            f"git remote add origin {url}.git",
+            "git push -u origin main",
+            f"git tag {tag} && git push origin {tag}"]
 
 
 def write_student_repo(target, root=ROOT):
@@ -49,6 +81,8 @@ def write_student_repo(target, root=ROOT):
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / path, destination)
         copied.append(path)
+    (target / "README.md").write_text(student_readme(root), encoding="utf-8")
+    shutil.copy2(Path(root) / TEMPLATES / "Makefile", target / "Makefile")
     return copied
 
 
@@ -61,8 +95,12 @@ def main(argv):
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {len(copied)} files to {argv[0]} (without {', '.join(EXCLUDED)}); "
-          "initialise it with `git init` and push it as the public repository")
+    print(f"wrote {len(copied)} files to {argv[0]} (without {', '.join(EXCLUDED)}), with its "
+          "own README.md and Makefile (`make lab`). Publish it, and tag the release: every "
+          "lesson's Colab setup cell installs course_lib from that tag, and the Colab badges "
+          "open the lessons at it:")
+    for step in release_steps(argv[0]):
+        print(f"  {step}")
     return 0
 
 
