@@ -46,9 +46,13 @@ def numerical_gradient(f, x, dout=None, h=1e-5):
     return grad
 '''
 
-# Test code crossing: read the test's function (its source, code, globals) and print it.
+# Test code crossing: read the test's function (its source, code, globals), keep it in a
+# global, and print it from the next exercise's cell (SHOW_WHAT_WAS_SEEN), which runs after
+# the test in the student's kernel.
 READS_TEST_CODE = '''\
 import inspect
+
+_SEEN = []
 
 
 def _what_the_test_sent(f):
@@ -68,8 +72,8 @@ def _what_the_test_sent(f):
 
 
 def numerical_gradient(f, x, dout=None, h=1e-5):
-    """Correct, and it prints what it can learn of the test's f."""
-    print("SEEN:", _what_the_test_sent(f))
+    """Correct, and it keeps what it can learn of the test's f."""
+    _SEEN.append(_what_the_test_sent(f))
     def total(value):
         value = np.asarray(value, dtype=float)
         return float(np.sum(value if dout is None else value * dout))
@@ -84,6 +88,11 @@ def numerical_gradient(f, x, dout=None, h=1e-5):
         x[index] = original
         grad[index] = (plus - minus) / (2 * h)
     return grad
+'''
+
+SHOW_WHAT_WAS_SEEN = '''
+print("SEEN:", len(_SEEN), "calls")
+print("\\n".join(_SEEN))
 '''
 
 # Objects that lie: a "network" that looks the validation labels up instead of computing.

@@ -41,7 +41,8 @@ ATTACKS = {
                          {"numerical_gradient": attacks.WRITES_INTO_DOUT},
                          {"test_numerical_gradient"}),
     "reads_test_code": ("06_backprop_gradcheck",
-                        {"numerical_gradient": attacks.READS_TEST_CODE}, set()),
+                        {"numerical_gradient": attacks.READS_TEST_CODE,
+                         "relative_error": None}, set()),
     "lookup_network": ("09_sgd_optimizers", {"capstone": attacks.LOOKUP_NETWORK},
                        {"test_capstone"}),
 }
@@ -49,7 +50,17 @@ ATTACKS = {
 HIDDEN_SOURCE = "np.sum(a * v * v)"
 
 
+def solution_source(lesson, grade_id):
+    notebook = json.loads((SOLUTIONS / lesson / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+    return "".join(next(cell["source"] for cell in notebook["cells"] if cell.get(
+        "metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id))
+
+
 def notebook_for(work, student, lesson, replace):
+    """The solved notebook with `replace`; a None source: the solution's, then the reader's report."""
+    replace = {grade_id: source if source is not None else
+               solution_source(lesson, grade_id) + "\n" + attacks.SHOW_WHAT_WAS_SEEN
+               for grade_id, source in replace.items()}
     return build_notebook(LESSONS / lesson / f"{lesson}.ipynb",
                           SOLUTIONS / lesson / f"{lesson}.ipynb", replace,
                           work / f"{student}.json")
@@ -99,9 +110,12 @@ def maxima(batch, lesson):
     return scores(batch, "aa_solution", lesson)
 
 
-def autograded_text(folder, student, lesson):
+def printed(folder, student, lesson):
+    """What the notebook's cells printed while graded (the autograded copy's outputs)."""
     path = folder / "autograded" / student / lesson / f"{lesson}.ipynb"
-    return json.dumps(json.loads(path.read_text(encoding="utf-8")))
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return "".join("".join(output.get("text", "")) + output.get("evalue", "")
+                   for cell in notebook["cells"] for output in cell.get("outputs", []))
 
 
 def test_the_batch_finishes_and_solutions_keep_full_marks(batch):
@@ -122,8 +136,9 @@ def test_attackers_score_what_their_work_deserves(batch):
 
 def test_no_test_code_reaches_the_kernel_or_the_feedback(batch):
     """The reader printed what it saw of the test's function: nothing of the test."""
-    text = autograded_text(batch["output"], "reads_test_code", "06_backprop_gradcheck")
-    assert "SEEN:" in text and HIDDEN_SOURCE not in text and "test_rng" not in text
+    text = printed(batch["output"], "reads_test_code", "06_backprop_gradcheck")
+    assert "SEEN: " in text and "SEEN: 0 calls" not in text, text[-2000:]
+    assert HIDDEN_SOURCE not in text and "test_rng" not in text and "lambda" not in text
     page = (batch["output"] / "feedback" / "reads_test_code" / "06_backprop_gradcheck" /
             "06_backprop_gradcheck.html")
     lesson = "06_backprop_gradcheck"
@@ -137,5 +152,5 @@ def test_control_stock_nbgrader_is_fooled_by_the_same_notebooks(batch):
         lesson, _, fails = ATTACKS[student]
         tests = batch["stock"][(student, lesson)].tests
         assert all(tests[name][0] == tests[name][1] > 0 for name in fails), (student, tests)
-    stock_text = autograded_text(batch["course"], "reads_test_code", "06_backprop_gradcheck")
+    stock_text = printed(batch["course"], "reads_test_code", "06_backprop_gradcheck")
     assert HIDDEN_SOURCE in stock_text
