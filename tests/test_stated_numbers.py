@@ -443,6 +443,57 @@ def test_11_frozen_classifier_counts():
     states(" ".join(text.split()), f"= {head:,} trainable and {base_total:,} non-trainable")
 
 
+def _rubric(lesson, grade_id):
+    return " ".join(_cells(lesson)[grade_id][1].split())
+
+
+def test_written_questions_state_what_the_cells_compute():
+    """The new written questions' numbers: 0.28 points, conv3's 18,496, half a point of 179."""
+    from course_lib import digits
+
+    (_, labels), (_, val_labels) = digits.load_digits_split()
+    states(_rubric("07", "written_monitor_loss_or_accuracy"),
+           f"{100 / len(val_labels):.2f} points of {len(val_labels)}")
+    # lesson 10's offline MNIST is the same 1,438 / 359 split of scikit-learn's digits
+    states(_rubric("10", "written_fair_comparison"), f"{len(labels):,} images",
+           f"{len(val_labels)} test images", f"one image is {100 / len(val_labels):.2f} points")
+    states(_rubric("11", "written_fine_tuning_small_data"), shapes.conv_params(64, 3, 32))
+    one_image = 100 / 179   # the offline test set's digits 5-9 (lesson 11, cell-006)
+    assert round(one_image, 1) == 0.6 and "about half a point" in _rubric("11", "written_fine_tuning_small_data")
+    states(_rubric("01", "written_linear_layers_collapse"), "$w_1 w_2$", "$b_1 w_2 + b_2$")
+
+
+@pytest.mark.slow
+def test_07_training_numbers_hold():
+    """Section 2's training losses 0.74, 0.66, 0.64 and accuracy near 75%; section 3's early
+    stop restores an epoch well before the best validation accuracy (written question 2)."""
+    from course_lib import digits, training_loop
+    from course_lib.network import Dense, ReLU, Sequential
+
+    (images, labels), (val_images, val_labels) = digits.load_digits_split()
+    x, val_x = digits.flatten_images(images), digits.flatten_images(val_images)
+
+    def fit(sizes, data, num_epochs, learning_rate):
+        init_rng, stack = np.random.default_rng(0), []
+        for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            stack += [Dense(n_in, n_out, init_rng)] + ([ReLU()] if index < len(sizes) - 2 else [])
+        return training_loop.train(Sequential(stack), *data, training_loop.Adam(learning_rate),
+                                   num_epochs=num_epochs, batch_size=32,
+                                   validation_data=(val_x, val_labels),
+                                   rng=np.random.default_rng(1), progress=False)
+
+    small = fit([64, 2, 10], (x, labels), 90, 0.01)
+    text = markdown("07", "cell-010")
+    losses = [f"{small['loss'][epoch - 1]:.2f} at epoch {epoch}" for epoch in (30, 60)]
+    states(text, *losses, f"{small['loss'][-1]:.2f} at epoch 90")
+    assert abs(small["accuracy"][-1] - 0.75) < 0.05 and abs(small["val_accuracy"][-1] - 0.75) < 0.05
+    big = fit([64, 128, 128, 10], (x[:200], labels[:200]), 60, 0.005)
+    _, restored = training_loop.early_stopping_epochs(big["val_loss"], 0.001, 20)
+    best_accuracy = int(np.argmax(big["val_accuracy"]))
+    assert best_accuracy >= restored + 10, (restored, best_accuracy)
+    assert big["val_accuracy"][best_accuracy] - big["val_accuracy"][restored] > 0.01
+
+
 def test_no_words_about_how_the_course_was_written():
     """The prose speaks to the student, not about the author's notes or the solution's run."""
     for lesson, phrase in [("03", "same notes"), ("06", "solution's layers"),
