@@ -1,0 +1,197 @@
+"""Numbers the lessons state that come out of a run: gradient checks and small NumPy trainings.
+
+Lessons 06, 07 and 08 quote what their cells measure: gradient-check errors below 1e-7, a
+Sobel kernel learned to within 0.02, training losses of 0.74, 0.66 and 0.64, lesson 08's
+table of learning rates. The tests here rerun those computations with course_lib's reference
+layers (seconds, NumPy only) and check that the prose says what they give, or states a range
+that holds. Formula values are in test_stated_numbers.py.
+"""
+
+import numpy as np
+import pytest
+
+from course_lib import gradcheck, layers, optim
+from tests.lesson_text import cells, markdown, rubric, states
+
+# ---------------------------------------------------------------- lesson 06
+
+def _conv_gradient_errors(rng, x_shape, w_shape, stride, padding):
+    x, w, b = rng.normal(size=x_shape), rng.normal(size=w_shape), rng.normal(size=w_shape[3])
+    out, cache = layers.conv2d_forward(x, w, b, stride, padding)
+    dout = rng.normal(size=out.shape)
+    dx, dw, db = layers.conv2d_backward(dout, cache)
+    def forward(x, w, b):
+        return layers.conv2d_forward(x, w, b, stride, padding)[0]
+
+    numeric = [gradcheck.numerical_gradient(lambda v: forward(v, w, b), x, dout),
+               gradcheck.numerical_gradient(lambda v: forward(x, v, b), w, dout),
+               gradcheck.numerical_gradient(lambda v: forward(x, w, v), b, dout)]
+    return [gradcheck.relative_error(a, n) for a, n in zip((dx, dw, db), numeric)]
+
+
+def test_06_gradient_check_errors_below_1e_7():
+    """Section 6's three configurations: every error below 1e-7, the largest a few times 1e-8."""
+    configurations = [((2, 5, 5, 3), (3, 3, 3, 4), 1, 0), ((2, 6, 6, 2), (3, 3, 2, 3), 2, 1),
+                      ((3, 4, 4, 2), (1, 1, 2, 2), 1, 0)]
+    errors = [error for seed in range(4) for config in configurations
+              for error in _conv_gradient_errors(np.random.default_rng(seed), *config)]
+    assert max(errors) < 1e-7, f"largest error {max(errors):.1e}"
+    assert max(errors) > 1e-8, f"largest error {max(errors):.1e}: 'a few times 1e-8' is wrong"
+    states(markdown("06", "cell-029"), "below $10^{-7}$", "a few times $10^{-8}$")
+    for cell_id in ("cell-023", "cell-031"):   # the rule of thumb and the summary
+        assert "below $10^{-7}$" in markdown("06", cell_id)
+    assert "about 1e-7" in rubric("06", "written_relative_error")
+
+
+def _learn_sobel(learning_rate, num_steps=300):
+    from course_lib.widgets import kernel_picker
+
+    photo = kernel_picker.sample_image(step=4)
+    x_photo = (photo - photo.mean())[None, :, :, None]
+    sobel = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
+    target, _ = layers.conv2d_forward(x_photo, sobel[:, :, None, None], np.zeros(1))
+    w = np.random.default_rng(1).normal(scale=0.1, size=(3, 3, 1, 1))
+    b, losses = np.zeros(1), []
+    for _ in range(num_steps):
+        out, cache = layers.conv2d_forward(x_photo, w, b)
+        error = out - target
+        losses.append(np.mean(error ** 2))
+        if not np.isfinite(losses[-1]) or losses[-1] > 1e6:
+            break
+        _, dw, db = layers.conv2d_backward(2 * error / error.size, cache)
+        w, b = w - learning_rate * dw, b - learning_rate * db
+    return losses, np.abs(w[:, :, 0, 0] - sobel).max()
+
+
+def test_06_edge_detector_run():
+    """Section 7: the loss from 0.50 to 1.9e-5, the kernel within about 0.02; 1.3 diverges."""
+    losses, largest_miss = _learn_sobel(1.0)
+    text = markdown("06", "cell-8eeb6dff")
+    mantissa, exponent = f"{losses[-1]:.1e}".split("e")
+    states(text, f"from {losses[0]:.2f} to", f"${mantissa} \\cdot 10^{{{int(exponent)}}}$")
+    assert "about 0.02 per entry" in text
+    assert largest_miss < 0.03, f"largest miss {largest_miss:.3f}"
+    diverging, _ = _learn_sobel(1.3)
+    assert diverging[-1] > diverging[0], "at learning rate 1.3 the run should diverge"
+    assert "at 1.3 the same run diverges" in text
+    assert "solution" not in text
+
+
+# ---------------------------------------------------------------- lesson 07
+
+def test_07_dropout_and_validation_numbers():
+    """0.55 × 256 ≈ 140 units kept; one of the 359 validation images is 0.28 points."""
+    from course_lib import digits
+
+    assert round(0.55 * 256, -1) == 140
+    assert "$0.55 \\times 256 \\approx 140$" in markdown("07", "cell-015")
+    _, (_, val_labels) = digits.load_digits_split()
+    per_image = 100 / len(val_labels)
+    cell = next(cell_id for cell_id, (kind, text) in cells("07").items()
+                if kind == "markdown" and "percentage points" in text)
+    states(markdown("07", cell), f"{per_image:.2f} percentage points")
+
+
+def test_07_weight_decay_equals_l2_only_for_sgd():
+    """L2 in the gradient: (1 - ηλ) w - ηg with SGD; with Adam it differs from decoupled decay."""
+    rng = np.random.default_rng(0)
+    w, g, eta, lam = rng.normal(size=5), rng.normal(size=5), 0.1, 0.01
+    sgd, _ = optim.sgd_step(w, g + lam * w, learning_rate=eta)
+    np.testing.assert_allclose(sgd, (1 - eta * lam) * w - eta * g)
+    adam_l2 = optim.adam_step(w, g + lam * w, {}, learning_rate=eta)
+    adam_decoupled = optim.adam_step(w, g, {}, learning_rate=eta) - eta * lam * w
+    assert np.abs(adam_l2 - adam_decoupled).max() > 1e-4
+    text = markdown("07", "cell-027")
+    assert "only for plain SGD" in text and "AdamW" in text and "weight_decay=" in text
+
+
+def test_07_statements_about_keras():
+    """ImageDataGenerator is removed (not deprecated); best weights restored when fit ends."""
+    augmentation = markdown("07", "cell-041")
+    assert "removed in Keras 3" in augmentation and "a 6 turned upside down" not in augmentation
+    assert "rotation by 180°" in augmentation
+    assert "whenever training ends" in markdown("07", "cell-011")
+    assert "removed in Keras 3" in markdown("10", "cell-024")
+    assert "too few epochs for it to trigger" not in markdown("10", "cell-014")
+
+
+@pytest.mark.slow
+def test_07_training_numbers_hold():
+    """Section 2's training losses 0.74, 0.66, 0.64 and accuracy near 75%; section 3's early
+    stop restores an epoch well before the best validation accuracy (written question 2)."""
+    from course_lib import digits, training_loop
+    from course_lib.network import Dense, ReLU, Sequential
+
+    (images, labels), (val_images, val_labels) = digits.load_digits_split()
+    x, val_x = digits.flatten_images(images), digits.flatten_images(val_images)
+
+    def fit(sizes, data, num_epochs, learning_rate):
+        init_rng, stack = np.random.default_rng(0), []
+        for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            stack += [Dense(n_in, n_out, init_rng)] + ([ReLU()] if index < len(sizes) - 2 else [])
+        return training_loop.train(Sequential(stack), *data, training_loop.Adam(learning_rate),
+                                   num_epochs=num_epochs, batch_size=32,
+                                   validation_data=(val_x, val_labels),
+                                   rng=np.random.default_rng(1), progress=False)
+
+    small = fit([64, 2, 10], (x, labels), 90, 0.01)
+    text = markdown("07", "cell-010")
+    losses = [f"{small['loss'][epoch - 1]:.2f} at epoch {epoch}" for epoch in (30, 60)]
+    states(text, *losses, f"{small['loss'][-1]:.2f} at epoch 90")
+    assert abs(small["accuracy"][-1] - 0.75) < 0.05 and abs(small["val_accuracy"][-1] - 0.75) < 0.05
+    big = fit([64, 128, 128, 10], (x[:200], labels[:200]), 60, 0.005)
+    _, restored = training_loop.early_stopping_epochs(big["val_loss"], 0.001, 20)
+    best_accuracy = int(np.argmax(big["val_accuracy"]))
+    assert best_accuracy >= restored + 10, (restored, best_accuracy)
+    assert big["val_accuracy"][best_accuracy] - big["val_accuracy"][restored] > 0.01
+
+
+# ---------------------------------------------------------------- lesson 08
+
+def test_08_statements():
+    """BN placement, Santurkar et al.'s claim, the biased batch variance 4 · 31/32 = 3.875."""
+    assert 4 * 31 / 32 == 3.875
+    states(markdown("08", "cell-013"), "$4 \\cdot 31/32 = 3.875$")
+    placement = markdown("08", "cell-022")
+    assert "conv → BN → ReLU" in placement
+    assert "many later networks put it after" not in placement
+    why = markdown("08", "cell-becf6983")
+    assert "argued" in why and "Lipschitz" in why and "its real benefit is" not in why
+
+
+def test_08_learning_rate_table_is_stated_as_ranges():
+    """Section 6 refers to the printed table and states rounded ranges, not one run's digits."""
+    text = markdown("08", "cell-becf6983")
+    assert "read the numbers the cell prints" in text
+    states(text, "about 96%", "about 94%", "below 50%", "20 to 30 points")
+    assert "**47% ± 30%**" not in text and "95.7% ± 0.3" not in text
+
+
+@pytest.mark.slow
+def test_08_learning_rate_table_ranges_hold():
+    """Rerun section 6 (about 4 s of NumPy): the ranges the prose states hold."""
+    from course_lib import digits, training_loop
+    from course_lib.network import BatchNormalization, Dense, ReLU, Sequential
+
+    (images, labels), (val_images, val_labels) = digits.load_digits_split()
+    x, val_x = digits.flatten_images(images), digits.flatten_images(val_images)
+
+    def final_accuracy(batchnorm, learning_rate, seed):
+        init_rng, stack = np.random.default_rng(seed), []
+        for _ in range(4):
+            stack += [Dense(64, 64, init_rng)] + ([BatchNormalization(64)] if batchnorm else [])
+            stack.append(ReLU())
+        network = Sequential(stack + [Dense(64, 10, init_rng)])
+        history = training_loop.train(network, x, labels, training_loop.SGD(learning_rate),
+                                      num_epochs=8, batch_size=32,
+                                      validation_data=(val_x, val_labels),
+                                      rng=np.random.default_rng(seed), progress=False)
+        return history["val_accuracy"][-1]
+
+    runs = {(lr, bn): np.array([final_accuracy(bn, lr, seed) for seed in (0, 1, 2)])
+            for lr in (0.05, 0.5) for bn in (False, True)}
+    assert abs(runs[0.05, True].mean() - 0.96) < 0.01       # "about 96%"
+    assert abs(runs[0.05, False].mean() - 0.94) < 0.01      # "about 94%"
+    assert runs[0.5, False].mean() < 0.5                    # "below 50%"
+    assert 0.2 <= runs[0.5, False].std() <= 0.31            # "20 to 30 points"
+    assert abs(runs[0.5, True].mean() - 0.96) < 0.01        # "about 96%"
