@@ -79,6 +79,36 @@ def trusted_prelude(release):
     return "\n".join(dict.fromkeys(statements))
 
 
+def visible_imports(release):
+    """{grade_id: the import statements of that test cell's student version}.
+
+    Under stock nbgrader a test cell runs in the student's kernel, so a name it
+    imports (`import builtins`, `import math`) is there for the student's
+    functions from then on. The grader runs these statements in the kernel before
+    each test, so an honest answer that relies on them scores as it would there.
+    Only the release's visible part is read: nothing of a hidden test reaches the
+    kernel, and only modules of IMPORTABLE (and builtins) are imported.
+    """
+    imports = {}
+    for cell in release.cells:
+        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not nbgrader.get("grade") or nbgrader.get("solution"):
+            continue
+        try:
+            tree = ast.parse(_drop_magics(cell.source))
+        except SyntaxError:
+            continue
+        statements = []
+        for node in tree.body:
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if modules and all(module.split(".")[0] in (*IMPORTABLE, "builtins")
+                               for module in modules):
+                statements.append(ast.unparse(node))
+        imports[nbgrader.get("grade_id")] = "\n".join(statements)
+    return imports
+
+
 def run_test_cell(source, channel, name="test", prelude=""):
     """Execute a test cell's source; return its outputs (a stream, and an error if it failed).
 

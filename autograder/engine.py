@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autograder.checker import trusted_prelude
+from autograder.checker import trusted_prelude, visible_imports
 from autograder.course import notebook_name, read_scores
 from autograder.feedback import write_feedback
 from autograder.limits import sweep_stale_cgroups
@@ -173,6 +173,7 @@ class Grader:
                               self.limits.notebook_timeout, self.limits.output_bytes,
                               enabled=self.sandboxed)
             sandbox.prelude = trusted_prelude(release)
+            sandbox.test_imports = visible_imports(release)
             self._run(lesson, student, sandbox)
             score = read_scores(self.course, lesson, [student])[student]
             result.score, result.max_score = score.score, score.max_score

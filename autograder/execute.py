@@ -199,8 +199,11 @@ class SandboxedExecute(Execute):
             listener.bind(self.sandbox.rpc_path)
             listener.listen(1)
             listener.settimeout(min(30.0, float(self.timeout)))
+            imports = self.sandbox.test_imports.get(name, "")
             msg_id = self.kc.execute(
-                f"import {INSIDE_PACKAGE}.serve as _s; _s.serve({self.sandbox.rpc_path!r})",
+                (f"try:\n    {imports.replace(chr(10), chr(10) + '    ')}\nexcept Exception:\n"
+                 "    pass\n" if imports else "")
+                + f"import {INSIDE_PACKAGE}.serve as _s; _s.serve({self.sandbox.rpc_path!r})",
                 silent=True, store_history=False)
             try:
                 connection, _ = listener.accept()

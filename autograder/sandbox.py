@@ -113,6 +113,7 @@ class Sandbox:
         self.rpc_path = str(self.run / "rpc")
         self.stopped_because = ""
         self.prelude = ""  # the lesson's imports, bound in every test (autograder.checker)
+        self.test_imports = {}  # grade_id: a test cell's visible imports, run in the kernel
         self.cell_seconds = 0.0  # wall time in the notebook's code cells, tests included
         self.process_id = None
         self._cgroups = []

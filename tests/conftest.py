@@ -18,6 +18,7 @@ def _private_progress_file(tmp_path, monkeypatch):
 
 # Test modules as slow as a lesson's grading, with a cost on the manifest's scale.
 SLOW_MODULES = {"test_autograder_hostile": 150, "test_autograder_sandbox": 80,
+                "test_autograder_boundary": 120, "test_autograder_archives": 20,
                 "test_autograder_cluster": 60, "test_autograder_resume": 20,
                 "test_stock_nbgrader": 30}
 COSTS = {**{f"[{lesson.id}": lesson.grading_cost for lesson in manifest.LESSONS

@@ -85,4 +85,10 @@ VARIANTS = [
             "        total += (sizes[i - 1] + 1) * sizes[i]\n"
             "    return total")),
     }),
+    # relies on `builtins`, which only the visible test cell imports: under stock nbgrader the
+    # test cell runs in the kernel first, so this is a correct answer there, and must be here
+    Variant("alternative_uses_test_cells_import", {
+        "mlp_param_count": COUNT.format(body=(
+            "return builtins.sum((n_in + 1) * n_out for n_in, n_out in zip(sizes, sizes[1:]))")),
+    }),
 ]
