@@ -47,7 +47,7 @@ ATTACKS = {
                        {"test_capstone"}),
 }
 # What the hidden test's own function says, which the reader must never see.
-HIDDEN_SOURCE = "np.sum(a * v * v)"
+HIDDEN_SOURCE = "h=step)"  # in the hidden test only (course_lib.checks has the same lambdas)
 
 
 def solution_source(lesson, grade_id):
@@ -138,7 +138,7 @@ def test_no_test_code_reaches_the_kernel_or_the_feedback(batch):
     """The reader printed what it saw of the test's function: nothing of the test."""
     text = printed(batch["output"], "reads_test_code", "06_backprop_gradcheck")
     assert "SEEN: " in text and "SEEN: 0 calls" not in text, text[-2000:]
-    assert HIDDEN_SOURCE not in text and "test_rng" not in text and "lambda" not in text
+    assert HIDDEN_SOURCE not in text and "test_rng" not in text
     page = (batch["output"] / "feedback" / "reads_test_code" / "06_backprop_gradcheck" /
             "06_backprop_gradcheck.html")
     lesson = "06_backprop_gradcheck"
