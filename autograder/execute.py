@@ -121,7 +121,7 @@ class SandboxedExecute(Execute):
 
         kwargs.setdefault("stdout", subprocess.DEVNULL)
         kwargs.setdefault("stderr", subprocess.DEVNULL)
-        test_runner().start()  # its imports overlap the kernel's start
+        test_runner().start(self.sandbox.prelude)  # its imports overlap the kernel's start
         await super().async_start_new_kernel(**kwargs)
         self.sandbox.started(self.km.provisioner.process.pid, self.notebook_timeout)
         self.tests_cpu_seconds = 0.0

@@ -7,7 +7,8 @@ limits, it runs in a child of the grading worker, the *test runner*:
 
 - one runner per grading thread, started with the notebook's kernel and kept
   for the next notebooks (a fresh Python with TensorFlow imported takes
-  seconds; a test's round trip through a running one takes milliseconds);
+  seconds; a test's round trip through a running one takes milliseconds); it
+  runs the lesson's imports as soon as it starts, while the kernel starts;
 - a new process (`python -m autograder.test_process`), never a fork of the
   worker, which may have imported TensorFlow (not fork-safe), in a session of
   its own, so that killing its process group kills all of it;
@@ -84,11 +85,22 @@ class TestRunner:
     def __init__(self):
         self.process = None
         self.control = None
+        self.warmed = set()  # the preludes this child has run
 
-    def start(self):
-        """Start the child, unless it is running; returns at once (it imports in the background)."""
-        if self.process is not None and self.process.poll() is None:
-            return
+    def start(self, prelude=""):
+        """Start the child unless it is running, and have it run `prelude` (the lesson's imports)
+        once, so that importing TensorFlow overlaps the kernel's start. Returns at once."""
+        if self.process is None or self.process.poll() is not None:
+            self._spawn()
+        if prelude not in self.warmed:
+            self.warmed.add(prelude)
+            try:
+                socket.send_fds(self.control, [b"W"], [])
+                wire.send_frame(self.control, {"prelude": prelude})
+            except OSError:
+                self.stop()
+
+    def _spawn(self):
         self.stop()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         roots = {str(Path(__file__).resolve().parent.parent)}
@@ -116,6 +128,7 @@ class TestRunner:
         if self.control is not None:
             self.control.close()
         self.process = self.control = None
+        self.warmed = set()
 
     def run(self, connection, source, name, prelude, seconds, memory_bytes, cpu_seconds):
         """Run one test cell in the child; returns (outputs as plain dicts, CPU seconds used).
@@ -128,7 +141,7 @@ class TestRunner:
 
         Raises TestStopped when a limit is passed or the child dies; the child is then killed.
         """
-        self.start()
+        self.start(prelude)
         pid = self.process.pid
         cpu_before = _usage(pid)[1]
         try:
@@ -189,6 +202,12 @@ def serve(control):
         if not message:
             return
         job = wire.receive_frame(control)
+        if not fds:  # warm up: the lesson's imports, in a namespace thrown away
+            try:
+                exec(compile(job["prelude"], "<lesson imports>", "exec"), {})  # noqa: S102
+            except Exception:  # noqa: BLE001  (the test itself will say what is wrong)
+                pass
+            continue
         hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
         limit = int(job["memory_bytes"])
         resource.setrlimit(resource.RLIMIT_DATA, (
