@@ -35,7 +35,8 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.limits import cgroup_pids, make_cgroups, oom_kills, tree_memory, tree_pids
+from autograder.limits import (cgroup_pids, folder_usage, make_cgroups, oom_kills, tree_memory,
+                               tree_pids)
 
 INSIDE_PACKAGE = "cnn_inside"
 LIBRARY_MOUNT = "/opt/cnn/lib"
@@ -71,23 +72,6 @@ def _file_mounts(memory_bytes):
             "--remount-ro", "/dev",
             "--size", str(budgets["/tmp"]), "--tmpfs", "/tmp",
             "--size", str(budgets["/home"]), "--tmpfs", "/home"]
-
-
-def folder_usage(folder, most_entries):
-    """(bytes, entries) under `folder`, counting at most `most_entries` + 1 entries."""
-    used, entries, stack = 0, 0, [str(folder)]
-    while stack and entries <= most_entries:
-        try:
-            with os.scandir(stack.pop()) as scan:
-                for entry in scan:
-                    entries += 1
-                    stat = entry.stat(follow_symlinks=False)
-                    used += stat.st_blocks * 512
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-        except OSError:
-            continue
-    return used, entries
 
 
 @lru_cache(maxsize=1)
