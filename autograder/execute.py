@@ -6,9 +6,12 @@ pipeline (see autograder/engine.py):
 - every cell that is not a graded test cell runs in the student's kernel,
   started inside the submission's Sandbox (autograder/sandbox.py) by
   `SandboxKernelManager`;
-- every graded test cell (its hidden part included) runs in this process
-  (autograder/checker.py), in a fresh namespace, asking the student's kernel,
-  through the `serve` loop of autograder/inside/serve.py, for the names it uses.
+- every graded test cell (its hidden part included) runs in the grader's test
+  runner, a child of this process bounded by the notebook's time, memory and
+  CPU limits (autograder/test_process.py, autograder/checker.py), in a fresh
+  namespace, asking the student's kernel, through the `serve` loop of
+  autograder/inside/serve.py, for the names it uses. A test whose own work
+  passes a limit fails, and the kernel is stopped.
   Its outputs are a printed stream and, when it raised, an error: nbgrader
   scores it from those alone. Tags and display outputs cannot matter.
 
@@ -17,6 +20,7 @@ the cells after it are not run and the tests after it fail with a message
 saying why; the tests before it keep their points.
 """
 
+import os
 import socket
 import time
 from queue import Empty
@@ -29,10 +33,9 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Integer, Unicode
 
-from autograder.checker import run_test_cell
-from autograder.remote import Channel
 from autograder.preprocessors import is_graded_test
 from autograder.sandbox import INSIDE_PACKAGE
+from autograder.test_process import TestStopped, test_runner
 
 KERNEL_START_SECONDS = 60
 POLL_SECONDS = 0.5  # the longest a reply may sit unnoticed (nbclient #312)
@@ -118,8 +121,10 @@ class SandboxedExecute(Execute):
 
         kwargs.setdefault("stdout", subprocess.DEVNULL)
         kwargs.setdefault("stderr", subprocess.DEVNULL)
+        test_runner().start(self.sandbox.prelude)  # its imports overlap the kernel's start
         await super().async_start_new_kernel(**kwargs)
         self.sandbox.started(self.km.provisioner.process.pid, self.notebook_timeout)
+        self.tests_cpu_seconds = 0.0
 
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()
@@ -189,16 +194,16 @@ class SandboxedExecute(Execute):
             return None
 
     def _run_test(self, cell):
-        """Run a test cell here, its questions answered by the student's kernel."""
+        """Run a test cell in the test runner, its questions answered by the student's kernel."""
         name = cell.metadata.get("nbgrader", {}).get("grade_id", "test")
         if self.kernel_stopped:
             return [_error("KernelStopped", f"not run: {self.kernel_stopped}")]
+        seconds = max(1.0, min(float(self.timeout), self.sandbox.seconds_left()))
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        deadline = time.monotonic() + self.timeout
         try:
             listener.bind(self.sandbox.rpc_path)
             listener.listen(1)
-            listener.settimeout(min(30.0, float(self.timeout)))
+            listener.settimeout(min(30.0, seconds))
             imports = self.sandbox.test_imports.get(name, "")
             msg_id = self.kc.execute(
                 (f"try:\n    {imports.replace(chr(10), chr(10) + '    ')}\nexcept Exception:\n"
@@ -211,22 +216,21 @@ class SandboxedExecute(Execute):
                 return [_error("KernelUnavailable",
                                "the notebook's kernel did not answer the test")]
             with connection:
-                outputs = run_test_cell(cell.source, Channel(connection, deadline), name,
-                                        self.sandbox.prelude)
-                connection.settimeout(5)
                 try:
-                    from autograder.inside.wire import send_frame
-
-                    send_frame(connection, {"op": "done"})
-                except OSError:
-                    pass
+                    outputs, cpu = test_runner().run(
+                        connection, cell.source, name, self.sandbox.prelude, seconds,
+                        self.sandbox.memory_bytes,
+                        self.sandbox.cpu_seconds - getattr(self, "tests_cpu_seconds", 0.0))
+                except TestStopped as stopped:
+                    self.sandbox.kill(stopped.reason)
+                    self.kernel_stopped = self.sandbox.stopped_because
+                    return [_error("TestStopped", stopped.reason)]
+            self.tests_cpu_seconds = getattr(self, "tests_cpu_seconds", 0.0) + cpu
             self._finish_serving(msg_id)
-            return outputs
+            return [NotebookNode(output) for output in outputs]
         finally:
             listener.close()
             try:
-                import os
-
                 os.unlink(self.sandbox.rpc_path)
             except OSError:
                 pass

@@ -2,6 +2,7 @@
 
 - tree_pids / tree_memory: a process and its descendants, as /proc shows them here,
   and their resident memory (the watchdog's measure where there is no cgroup);
+- folder_usage: the bytes and entries under a folder (the shared socket folder's bound);
 - make_cgroups: a memory and a pids cgroup per sandbox (v2 where the unified
   hierarchy is mounted, else v1), or none where the grader may not make them;
 - oom_kills: whether the kernel's OOM killer stopped a process of a cgroup;
@@ -50,6 +51,23 @@ def tree_memory(root):
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+def folder_usage(folder, most_entries):
+    """(bytes, entries) under `folder`, counting at most `most_entries` + 1 entries."""
+    used, entries, stack = 0, 0, [str(folder)]
+    while stack and entries <= most_entries:
+        try:
+            with os.scandir(stack.pop()) as scan:
+                for entry in scan:
+                    entries += 1
+                    stat = entry.stat(follow_symlinks=False)
+                    used += stat.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return used, entries
 
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")

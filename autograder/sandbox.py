@@ -8,12 +8,15 @@ Each notebook's kernel runs under `bwrap` with:
   pristine copy of course_lib plus autograder/inside (nothing else of the
   grader: no solutions/, gradebook, output folder, template cache, other
   submissions, configuration);
-- private and empty: /tmp and $HOME (/home/student, the working directory);
+- private and empty: /tmp and $HOME (/home/student, the working directory),
+  tmpfs mounts with a size (file_budgets: together with /dev/shm, at most the
+  memory limit), and a read-only /dev;
 - one shared folder, `run/`, holding the kernel's connection file and sockets
   (the grader reaches the kernel through ZeroMQ's ipc transport and a Unix
-  socket, since there is no network);
+  socket, since there is no network), at most RUN_BYTES and RUN_ENTRIES;
 - a memory and process limit for the whole tree: a cgroup where the grader
-  may make one (v1 or v2), and always a watchdog that sums the tree's memory;
+  may make one (v1 or v2), and always a watchdog that sums the tree's memory
+  and the bytes in its tmpfs files;
 - `--die-with-parent` and a PID namespace: when the grader kills the sandbox,
   or dies, every process in it dies too. No process outlives its notebook.
 
@@ -32,7 +35,8 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.limits import cgroup_pids, make_cgroups, oom_kills, tree_memory, tree_pids
+from autograder.limits import (cgroup_pids, folder_usage, make_cgroups, oom_kills, tree_memory,
+                               tree_pids)
 
 INSIDE_PACKAGE = "cnn_inside"
 LIBRARY_MOUNT = "/opt/cnn/lib"
@@ -40,10 +44,34 @@ HOME = "/home/student"
 SANDBOX_UID = 1000
 PASSWD = f"student:x:{SANDBOX_UID}:{SANDBOX_UID}:student:{HOME}:/bin/sh\n"
 GROUP = f"student:x:{SANDBOX_UID}:\n"
+RUN_BYTES = 16 * 2**20  # the shared socket folder: a connection file and sockets
+RUN_ENTRIES = 64
+SHM_BYTES = 64 * 2**20
+FILE_MOUNTS = ("/tmp", "/home", "/dev/shm")
 
 
 class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot make namespaces here."""
+
+
+def file_budgets(memory_bytes):
+    """The size of each tmpfs of the sandbox: {mount: bytes}, together at most `memory_bytes`.
+
+    Files there are memory (tmpfs), so they share the notebook's memory limit: /dev/shm
+    gets an eighth (at most 64 MiB), /tmp and /home half of the rest each.
+    """
+    page = os.sysconf("SC_PAGE_SIZE")
+    shm = min(SHM_BYTES, memory_bytes // 8) // page * page
+    half = (memory_bytes - shm) // 2 // page * page
+    return {"/tmp": half, "/home": half, "/dev/shm": shm}
+
+
+def _file_mounts(memory_bytes):
+    budgets = file_budgets(memory_bytes)
+    return ["--dev", "/dev", "--size", str(budgets["/dev/shm"]), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
+            "--size", str(budgets["/tmp"]), "--tmpfs", "/tmp",
+            "--size", str(budgets["/home"]), "--tmpfs", "/home"]
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +81,7 @@ def bubblewrap_problem():
     if path is None:
         return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     trial = subprocess.run([path, "--unshare-all", "--uid", str(SANDBOX_UID), "--ro-bind", "/",
-                            "/", "--proc", "/proc", "--dev", "/dev", "true"],
+                            "/", "--proc", "/proc", *_file_mounts(2**24), "true"],
                            capture_output=True, text=True, timeout=30)
     if trial.returncode != 0:
         return f"bubblewrap cannot create namespaces here: {trial.stderr.strip()[:200]}"
@@ -116,6 +144,8 @@ class Sandbox:
         self.test_imports = {}  # grade_id: a test cell's visible imports, run in the kernel
         self.cell_seconds = 0.0  # wall time in the notebook's code cells, tests included
         self.process_id = None
+        self.deadline = None  # time.monotonic() at which the notebook's time is up
+        self._inside_pid = None  # a process in the sandbox's mount namespace
         self._cgroups = []
         self._watch = None
         self._done = threading.Event()
@@ -149,7 +179,7 @@ class Sandbox:
                    "--cap-drop", "ALL",
                    # Private /tmp and /home first: a checkout (and its .venv) may live under
                    # either, and a later mount would otherwise be hidden by them.
-                   "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/home",
+                   "--proc", "/proc", *_file_mounts(self.memory_bytes),
                    *_system_mounts(), *_python_mounts(),
                    "--dir", HOME, "--ro-bind", str(self.root / "passwd"), "/etc/passwd",
                    "--ro-bind", str(self.root / "group"), "/etc/group",
@@ -173,20 +203,65 @@ class Sandbox:
     def started(self, process_id, deadline_seconds):
         """Start watching the kernel: memory of the whole tree, and the notebook's deadline."""
         self.process_id = process_id
+        self.deadline = time.monotonic() + deadline_seconds
         self._watch = threading.Thread(target=self._watchdog, args=(deadline_seconds,),
                                        daemon=True, name="sandbox-watchdog")
         self._watch.start()
 
+    def seconds_left(self):
+        """Seconds until the notebook's deadline (its whole time limit before the kernel starts)."""
+        if self.deadline is None:
+            return float(self.cpu_seconds)
+        return self.deadline - time.monotonic()
+
+    def file_bytes(self):
+        """Bytes in the sandbox's tmpfs files (/tmp, $HOME, /dev/shm), as the grader sees them."""
+        if not self.enabled:
+            return folder_usage(self.home, 10**6)[0]
+        for _ in range(2):
+            pid = self._inside_pid or self._find_inside_pid()
+            if pid is None:
+                return 0
+            try:
+                total = 0
+                for mount in FILE_MOUNTS:
+                    stat = os.statvfs(f"/proc/{pid}/root{mount}")
+                    total += (stat.f_blocks - stat.f_bfree) * stat.f_frsize
+                return total
+            except OSError:  # that process is gone (or not ours to look into): find another
+                self._inside_pid = None
+        return 0
+
+    def _find_inside_pid(self):
+        try:
+            ours = os.readlink("/proc/self/ns/mnt")
+        except OSError:
+            return None
+        for pid in tree_pids(self.process_id):
+            try:
+                if os.readlink(f"/proc/{pid}/ns/mnt") != ours:
+                    self._inside_pid = pid
+                    return pid
+            except OSError:
+                continue
+        return None
+
     def _watchdog(self, deadline_seconds):
-        deadline = time.monotonic() + deadline_seconds
         while not self._done.wait(0.25):
-            if time.monotonic() > deadline:
+            if time.monotonic() > self.deadline:
                 self.kill(f"the notebook ran past its {deadline_seconds:g} s time limit")
                 return
-            used = tree_memory(self.process_id)
-            if used > self.memory_bytes or any(oom_kills(group) for group in self._cgroups):
+            processes, files = tree_memory(self.process_id), self.file_bytes()
+            if (processes + files > self.memory_bytes
+                    or any(oom_kills(group) for group in self._cgroups)):
                 self.kill(f"the notebook used more than {self.memory_bytes / 2**30:g} GiB "
-                          "of memory")
+                          f"of memory (processes {processes / 2**30:.2f} GiB, files in /tmp, "
+                          f"$HOME and /dev/shm {files / 2**30:.2f} GiB)")
+                return
+            run_bytes, entries = folder_usage(self.run, RUN_ENTRIES)
+            if run_bytes > RUN_BYTES or entries > RUN_ENTRIES:
+                self.kill(f"the notebook wrote into the grader's socket folder (more than "
+                          f"{RUN_ENTRIES} entries or {RUN_BYTES // 2**20} MiB)")
                 return
 
     def kill(self, reason=""):
