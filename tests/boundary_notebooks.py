@@ -35,14 +35,14 @@ def numerical_gradient(f, x, dout=None, h=1e-5):
         dout[...] = 0
         return np.zeros(x.shape)
     grad = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        original = x[index]
-        x[index] = original + h
+    for position in np.ndindex(x.shape):
+        original = x[position]
+        x[position] = original + h
         plus = float(np.sum(f(x)))
-        x[index] = original - h
+        x[position] = original - h
         minus = float(np.sum(f(x)))
-        x[index] = original
-        grad[index] = (plus - minus) / (2 * h)
+        x[position] = original
+        grad[position] = (plus - minus) / (2 * h)
     return grad
 '''
 
@@ -79,14 +79,14 @@ def numerical_gradient(f, x, dout=None, h=1e-5):
         return float(np.sum(value if dout is None else value * dout))
 
     grad = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        original = x[index]
-        x[index] = original + h
+    for position in np.ndindex(x.shape):
+        original = x[position]
+        x[position] = original + h
         plus = total(f(x))
-        x[index] = original - h
+        x[position] = original - h
         minus = total(f(x))
-        x[index] = original
-        grad[index] = (plus - minus) / (2 * h)
+        x[position] = original
+        grad[position] = (plus - minus) / (2 * h)
     return grad
 '''
 

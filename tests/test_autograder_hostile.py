@@ -187,8 +187,9 @@ def row(batch, student):
 
 
 def scores_of(batch, student):
+    """Autograded tests' scores (a written answer waiting for the instructor is blank)."""
     return {name: float(row(batch, student)[name]) for name in lesson_tests(
-        batch["output"] / "gradebook.db")[LESSON]}
+        batch["output"] / "gradebook.db")[LESSON] if row(batch, student)[name] != ""}
 
 
 def stock_scores(batch, student):

@@ -269,7 +269,7 @@ def test_written_questions_state_what_the_cells_compute():
     one_image = 100 / 179   # the offline test set's digits 5-9 (lesson 11, cell-006)
     assert round(one_image, 1) == 0.6
     assert "about half a point" in rubric("11", "written_fine_tuning_small_data")
-    states(rubric("01", "written_linear_layers_collapse"), "$w_1 w_2$", "$b_1 w_2 + b_2$")
+
 
 def test_no_words_about_how_the_course_was_written():
     """The prose speaks to the student, not about the author's notes or the solution's run."""
