@@ -131,8 +131,7 @@ class Channel:
                 f"the notebook gave a {str(data.get('type', 'object'))[:80]} where the test "
                 "reads numbers, strings, arrays, lists, tuples or dicts of them (or a Keras "
                 "model, a History, a course_lib network)")
-        fields = {key: wire.decode(item, _refuse_tag) if isinstance(item, dict) else item
-                  for key, item in data.items() if key != "__t"}
+        fields = objects.fields_of(data)
         if tag == "model":
             return objects.build_model(fields)
         if tag == "history":
@@ -161,9 +160,9 @@ class Channel:
             if isinstance(inner, StudentFunction):
                 return {"__t": "ref", "id": object.__getattribute__(inner, "_number")}
             if objects.is_keras_model(inner):
-                return {"__t": "model", **_plain(objects.describe_model(inner))}
+                return {"__t": "model", **objects.plain_fields(objects.describe_model(inner))}
             if objects.is_network(inner):
-                return {"__t": "network", **_plain(objects.describe_network(inner))}
+                return {"__t": "network", **objects.plain_fields(objects.describe_network(inner))}
             if isinstance(inner, np.random.Generator):
                 return {"__t": "generator", **objects.describe_generator(inner)}
             name = _course_function_name(inner)
@@ -177,10 +176,6 @@ class Channel:
                             "only plain data, course objects and functions")
 
         return wire.encode(value, describe)
-
-
-def _plain(description):
-    return {key: wire.encode(item, _refuse_object) for key, item in description.items()}
 
 
 def _refuse_object(value):

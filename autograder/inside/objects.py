@@ -55,6 +55,27 @@ class ObjectError(ValueError):
     """A description that is not one of the course's objects, or is over the limits."""
 
 
+def plain_fields(description):
+    """A description's fields as wire data: arrays and containers only, never a reference."""
+    from . import wire
+
+    def refuse(value):
+        raise ObjectError(f"a {type(value).__name__} inside a course object")
+
+    return {key: wire.encode(item, refuse) for key, item in description.items()}
+
+
+def fields_of(data):
+    """The fields of a tagged description, decoded as plain data (the inverse of plain_fields)."""
+    from . import wire
+
+    def refuse(inner):
+        raise wire.WireError(f"unexpected {inner.get('__t')!r} inside a course object")
+
+    return {key: wire.decode(item, refuse) if isinstance(item, dict) else item
+            for key, item in data.items() if key != "__t"}
+
+
 # ---------------------------------------------------------------- Keras models
 
 

@@ -52,11 +52,11 @@ class _Session:
         if isinstance(value, types.ModuleType):
             return {"__t": "module", "name": str(getattr(value, "__name__", ""))}
         if objects.is_keras_model(value):
-            return {"__t": "model", **self._plain(objects.describe_model(value))}
+            return {"__t": "model", **objects.plain_fields(objects.describe_model(value))}
         if objects.is_history(value):
-            return {"__t": "history", **self._plain(objects.describe_history(value))}
+            return {"__t": "history", **objects.plain_fields(objects.describe_history(value))}
         if objects.is_network(value):
-            return {"__t": "network", **self._plain(objects.describe_network(value))}
+            return {"__t": "network", **objects.plain_fields(objects.describe_network(value))}
         if isinstance(value, np.random.Generator):
             return {"__t": "generator", **objects.describe_generator(value)}
         if callable(value) and not isinstance(value, type):
@@ -65,12 +65,6 @@ class _Session:
             return {"__t": "ref", "id": number, "type": type(value).__name__[:80]}
         return {"__t": "opaque", "type": type(value).__name__[:80]}
 
-    def _plain(self, description):
-        def refuse(inner):
-            raise objects.ObjectError(f"a {type(inner).__name__} inside a course object")
-
-        return {key: wire.encode(item, refuse) for key, item in description.items()}
-
     def encode(self, value):
         return wire.encode(value, self.describe)
 
@@ -78,8 +72,7 @@ class _Session:
 
     def resolve(self, data):
         tag = data["__t"]
-        fields = {key: wire.decode(item, _no_objects) if isinstance(item, dict) else item
-                  for key, item in data.items() if key != "__t"}
+        fields = objects.fields_of(data)
         if tag == "model":
             return objects.build_model(fields)
         if tag == "network":
