@@ -101,12 +101,22 @@ def seeded_tests(lesson):
             if _meta(cell).get("grade") and CASES_CALL.search("".join(cell["source"]))}
 
 
+def _imports(source):
+    """The top-level import statements of a test cell."""
+    return ast.unparse(ast.Module(body=[node for node in ast.parse(source).body
+                                        if isinstance(node, (ast.Import, ast.ImportFrom))],
+                                  type_ignores=[]))
+
+
 def verdicts(lesson, replace, tests, seeds):
     """{grade_id: [seeds the test failed with, with the first line of each failure]}."""
     failures = {}
     namespace = student_namespace(lesson, replace)
     for grade_id in tests:
         failures[grade_id] = []
+        # as in the kernel (stock nbgrader; our grader runs them there first), the test
+        # cell's imports land in the globals the student's functions see
+        exec(compile(_imports(tests[grade_id]), f"<{grade_id} imports>", "exec"), namespace)
         for seed in seeds:
             source = CASES_CALL.sub(lambda match: f"{match[1]}({int(match[2]) * 100 + seed}",
                                     tests[grade_id])
