@@ -1,6 +1,8 @@
 """Shared test setup: keep every test away from the learner's real progress record."""
 
 import os
+import re
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +40,28 @@ def pytest_collection_modifyitems(items):
                    default=0)
 
     items.sort(key=cost, reverse=True)
+
+
+# Modules marked with xdist_group share one module-scoped batch (a class graded once, then
+# read by each test), so all their tests must run on the same xdist worker. pytest-xdist's
+# own loadgroup scheduling finds the group in a suffix it appends to each test's nodeid,
+# and with pytest 9 that suffix is silently dropped (nodeid is no longer `_nodeid`): every
+# batch was built on both workers. This scheduler reads each module's group from its
+# source instead.
+GROUP_MARK = re.compile(r"xdist_group\(\"([^\"]+)\"\)")
+GROUP_OF_MODULE = {f"tests/{path.name}": match[1]
+                   for path in Path(__file__).parent.glob("test_*.py")
+                   for match in [GROUP_MARK.search(path.read_text(encoding="utf-8"))] if match}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Load scheduling in which a grouped module's tests form one unit of work."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return GROUP_OF_MODULE.get(nodeid.split("::", 1)[0], nodeid)
+
+    return ModuleGroupScheduling(config, log)
