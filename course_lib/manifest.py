@@ -7,7 +7,7 @@ machinery needs lives here, read by:
 - tests/conftest.py: which lessons to autograde first (``grading_cost``);
 - tests/test_pipeline.py: how many wrong answers to grade per nbgrader run
   (``variants_per_run``, smaller for the slow Keras lessons);
-- tests/test_lesson_budgets.py: the peak memory each solution may use
+- tests/test_run_all.py: the peak memory each solution may use
   (``memory_mb``) and which lessons may import a deep-learning framework
   (``uses_keras``);
 - autograder/demo.py: the lessons of the quick demo class (``in_demo``);

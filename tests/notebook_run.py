@@ -2,8 +2,12 @@
 
 Used by test_run_all (nbclient) and test_browser (JupyterLab): what a Run All of the
 solution shows, cell by cell, is what a Run All of the fresh student version must show.
+Each run also reports the kernel's peak resident memory and the heavy frameworks it
+imported (test_run_all checks the lesson's budget with them). A lesson's solution is
+executed once per test run: `solution_run` shares it between tests and xdist workers.
 """
 
+import fcntl
 import json
 import os
 import subprocess
@@ -14,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 RUNNER = r"""
-import copy, json, sys, time
+import copy, json, resource, sys, time
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -45,8 +49,19 @@ with client.setup_kernel():
                 client.execute_cell(cell, index)
             except CellExecutionError as error:
                 rerun_failures.append([cell.get("id"), str(error)[-500:]])
+    probe = nbformat.v4.new_code_cell(
+        "import json, sys\nprint('MODULES=' + json.dumps(sorted(m for m in "
+        "('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules)))")
+    notebook.cells.append(probe)
+    client.execute_cell(probe, len(notebook.cells) - 1)
+    notebook.cells.pop()
+modules = json.loads("".join(output.get("text", "") for output in probe.outputs)
+                     .split("MODULES=", 1)[1].strip())
+# the kernel has been shut down and waited for: its peak resident memory is a child's
+peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 nbformat.write(notebook, sys.argv[3])
-print(json.dumps({"seconds": seconds, "rerun_failures": rerun_failures}))
+print(json.dumps({"seconds": seconds, "rerun_failures": rerun_failures, "peak_mb": peak_mb,
+                  "modules": modules}))
 """
 
 
@@ -56,8 +71,11 @@ def notebook_path(lesson, version):
     return ROOT / folder / lesson / f"{lesson}.ipynb"
 
 
-def execute(lesson, version, workdir, rerun=False):
-    """Execute the notebook in a fresh kernel; returns (executed notebook dict, seconds).
+def execute_with_report(lesson, version, workdir, rerun=False):
+    """Execute the notebook in a fresh kernel; returns (executed notebook dict, report).
+
+    The report holds seconds, peak_mb (the kernel's peak resident memory) and modules
+    (the heavy frameworks the kernel imported).
 
     With rerun=True, every code cell then runs once more, from the last to the first,
     and an error in an untagged cell fails the run.
@@ -70,15 +88,45 @@ def execute(lesson, version, workdir, rerun=False):
     executed = workdir / f"{lesson}.{version}.executed.ipynb"
     result = subprocess.run(
         [sys.executable, "-c", RUNNER, str(notebook_path(lesson, version)), str(workdir),
-         str(executed), "rerun" if rerun else "once"], capture_output=True, text=True, env=env, cwd=workdir, timeout=900)
+         str(executed), "rerun" if rerun else "once"],
+        capture_output=True, text=True, env=env, cwd=workdir, timeout=900)
     assert result.returncode == 0, (
         f"Run All of the {version} version of {lesson} stopped:\n{result.stderr[-4000:]}")
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert not report["rerun_failures"], (
         f"{lesson} ({version}): cells fail when run again after Run All: "
         f"{report['rerun_failures']}")
-    seconds = report["seconds"]
-    return json.loads(executed.read_text(encoding="utf-8")), seconds
+    return json.loads(executed.read_text(encoding="utf-8")), report
+
+
+def execute(lesson, version, workdir, rerun=False):
+    """(executed notebook dict, seconds): execute_with_report without the rest."""
+    notebook, report = execute_with_report(lesson, version, workdir, rerun)
+    return notebook, report["seconds"]
+
+
+def solution_run(lesson, basetemp):
+    """(executed solution notebook, report), executed once per test run and lesson.
+
+    The first test to ask runs it; the others (on any xdist worker of the same run) wait
+    for it and read the stored result. `basetemp`: the test run's tmp_path_factory
+    basetemp (a worker's own folder under xdist; the run's folder is its parent).
+    """
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    folder = (Path(basetemp).parent / f"solution-runs-{run_id}" if run_id
+              else Path(basetemp) / "solution-runs")
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{lesson}.json"
+    with open(folder / f"{lesson}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not stored.exists():
+            workdir = folder / lesson
+            workdir.mkdir(exist_ok=True)
+            notebook, report = execute_with_report(lesson, "solution", workdir)
+            stored.write_text(json.dumps({"notebook": notebook, "report": report}),
+                              encoding="utf-8")
+    both = json.loads(stored.read_text(encoding="utf-8"))
+    return both["notebook"], both["report"]
 
 
 def shown(cell):

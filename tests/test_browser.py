@@ -184,9 +184,9 @@ COUNT_SHOWN = """() => {
 
 
 @pytest.mark.parametrize("lesson", [lesson.id for lesson in manifest.LESSONS])
-def test_run_all_on_the_student_version(server, browser, lesson, tmp_path):
+def test_run_all_on_the_student_version(server, browser, lesson, tmp_path, tmp_path_factory):
     """Run All on a fresh student notebook reaches the last cell and shows the solution's pictures."""
-    solution, _ = notebook_run.execute(lesson, "solution", tmp_path)
+    solution, _ = notebook_run.solution_run(lesson, tmp_path_factory.getbasetemp())
     expected, _ = notebook_run.summary(solution)
     # Cells tagged raises-exception fail until their exercise is done, by design (a training
     # progress bar of an unwritten exercise, say): what they show is not expected yet.

@@ -7,6 +7,12 @@ execute every code cell, fail only in tagged cells, fail there with the short
 "not written yet" message (no traceback through course_lib), and show every
 figure and widget the solution shows, cell by cell. In the NumPy lessons every
 cell then runs once more, from the last to the first, without a new error.
+
+The solution's run (shared with test_browser: one run per lesson and test session)
+also checks the lesson's budget: the kernel's peak resident memory stays under the
+manifest's memory_mb (at most Binder's 1.2 GB), and a NumPy lesson never imports
+TensorFlow, Keras, JAX or PyTorch. Run times are printed for the record, not asserted:
+speed is measured in bench/, never in timed tests.
 """
 
 import pytest
@@ -19,11 +25,13 @@ LESSONS = [lesson.id for lesson in manifest.LESSONS]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_run_all_reaches_the_end_of_the_student_version(lesson, tmp_path):
+def test_run_all_reaches_the_end_of_the_student_version(lesson, tmp_path, tmp_path_factory):
     # NumPy lessons: then every cell again, last to first (the Keras lessons would retrain)
-    rerun = not manifest.lesson(lesson).uses_keras
-    student, student_seconds = notebook_run.execute(lesson, "student", tmp_path, rerun=rerun)
-    solution, solution_seconds = notebook_run.execute(lesson, "solution", tmp_path)
+    entry = manifest.lesson(lesson)
+    student, student_seconds = notebook_run.execute(lesson, "student", tmp_path,
+                                                    rerun=not entry.uses_keras)
+    solution, report = notebook_run.solution_run(lesson, tmp_path_factory.getbasetemp())
+    solution_seconds = report["seconds"]
     code_cells = [cell for cell in student["cells"] if cell["cell_type"] == "code"]
     reached = [cell for cell in code_cells if cell.get("execution_count")]
     shown, errors = notebook_run.summary(student)
@@ -32,7 +40,11 @@ def test_run_all_reaches_the_end_of_the_student_version(lesson, tmp_path):
     widgets = sum(count[1] for count in shown.values())
     print(f"{lesson}: student {len(reached)}/{len(code_cells)} code cells run, "
           f"{figures} figures, {widgets} widgets, {len(errors)} cells failing as expected "
-          f"({student_seconds:.0f} s); solution {solution_seconds:.0f} s")
+          f"({student_seconds:.0f} s); solution {solution_seconds:.0f} s, "
+          f"peak {report['peak_mb']:.0f} MB")
+    assert report["peak_mb"] <= min(entry.memory_mb, manifest.BINDER_MEMORY_MB), report
+    if not entry.uses_keras:
+        assert report["modules"] == [], f"{lesson} imported {report['modules']}"
     assert len(reached) == len(code_cells), "Run All stopped before the last cell"
     assert not solution_errors, f"the solution fails in {sorted(solution_errors)}"
     by_id = {cell["id"]: cell for cell in code_cells}
