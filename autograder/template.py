@@ -47,6 +47,16 @@ def course_template(lessons, cache=CACHE):
     return target
 
 
+def course_copy(target, lessons, cache=CACHE):
+    """A writable copy of course_template(lessons) at `target` (made like make_course's).
+
+    Copying the cached course takes milliseconds where generating the releases
+    again takes seconds a lesson. Returns `target`.
+    """
+    shutil.copytree(course_template(lessons, cache), target)
+    return Path(target)
+
+
 def release_notebook(course, lesson):
     """Path of the student version of `lesson` in a course made by course_template."""
     return Path(course) / "lessons" / lesson / f"{lesson}.ipynb"

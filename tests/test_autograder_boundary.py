@@ -24,7 +24,8 @@ import sys
 
 import pytest
 
-from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde, make_course
+from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde
+from autograder.template import course_copy
 from autograder.feedback import leaks_hidden_code
 from tests import boundary_notebooks as attacks
 from tests.variants import build_notebook
@@ -88,7 +89,7 @@ def batch(tmp_path_factory):
     with open(output / "grades.csv", newline="", encoding="utf-8") as stream:
         rows = {(row["student"], row["lesson"]): row for row in csv.DictReader(stream)}
     stock_lessons = sorted({lesson for lesson, _, _ in ATTACKS.values()})
-    course = make_course(work / "stock", stock_lessons)
+    course = course_copy(work / "stock", stock_lessons)
     stock = {}
     for lesson in stock_lessons:
         stock.update({(student, lesson): score for student, score in autograde(

@@ -23,10 +23,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde, make_course
+from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde
 from autograder.feedback import leaks_hidden_code
 from autograder.gradebook_merge import lesson_tests
-from autograder.template import CACHE
+from autograder.template import CACHE, course_copy
 from tests import hostile_notebooks as attacks
 from tests.variants import build_notebook
 
@@ -175,7 +175,7 @@ def batch(tmp_path_factory):
         cwd=COURSE_ROOT, capture_output=True, text=True, timeout=900, env=environment)
     with open(output / "grades.csv", newline="", encoding="utf-8") as stream:
         rows = list(csv.DictReader(stream))
-    stock = autograde(make_course(work / "stock", [LESSON]), LESSON, honest)
+    stock = autograde(course_copy(work / "stock", [LESSON]), LESSON, honest)
     return {"run": run, "rows": rows, "output": output, "stock": stock, "before": before,
             "work": work, "hostile": hostile}
 

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde, make_course, read_scores
+from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde, read_scores
+from autograder.template import course_copy
 from autograder.grade import grade_notebook
 from autograder.submissions import SubmissionError
 
@@ -75,7 +76,7 @@ def test_interrupted_run_keeps_finished_grades(tmp_path):
 
 def test_grade_notebook_matches_stock(tmp_path):
     """grade_notebook gives each test's (score, max) as stock nbgrader does."""
-    course = make_course(tmp_path / "stock", [LESSON])
+    course = course_copy(tmp_path / "stock", [LESSON])
     stock = autograde(course, LESSON, {"solution": SOLUTION, "blank": RELEASE})
     assert grade_notebook(SOLUTION, LESSON) == stock["solution"].tests
     assert grade_notebook(RELEASE, LESSON) == stock["blank"].tests

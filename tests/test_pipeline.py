@@ -16,7 +16,8 @@ import shutil
 
 import pytest
 
-from autograder.course import LESSONS, SOLUTIONS, autograde, lesson_ids, make_course, notebook_name
+from autograder.course import LESSONS, SOLUTIONS, autograde, lesson_ids, notebook_name
+from autograder.template import course_template
 from course_lib import manifest
 from tests.variants import build_notebook, variants_for
 
@@ -33,17 +34,11 @@ VARIANT_CHUNKS = [(lesson, start) for lesson in ALL_LESSONS
 
 
 @pytest.fixture(scope="session")
-def course_for(tmp_path_factory):
-    """A scratch course with the lesson's release generated, made once per worker."""
-    cache = {}
-
-    def get(lesson):
-        if lesson not in cache:
-            cache[lesson] = make_course(tmp_path_factory.mktemp(f"course_{lesson}") / "course",
-                                        [lesson])
-        return cache[lesson]
-
-    return get
+def course_for():
+    """A scratch course with the lesson's release generated (once per version of the
+    sources, shared by the xdist workers: autograder.template's cache). Read-only: each
+    grading copies it."""
+    return lambda lesson: course_template([lesson])
 
 
 def written_answers(lesson):
@@ -97,7 +92,7 @@ def test_lessons_present():
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", ALL_LESSONS)
 def test_release_is_fresh_generation(lesson, course_for):
-    """The committed release equals a fresh generate_assignment byte for byte."""
+    """The committed release equals generate_assignment of the current sources, byte for byte."""
     fresh = (course_for(lesson) / "lessons" / lesson / notebook_name(lesson)).read_bytes()
     committed = (LESSONS / lesson / notebook_name(lesson)).read_bytes()
     assert fresh == committed, f"lessons/{lesson} is stale: run `make release`"

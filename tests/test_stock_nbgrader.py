@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from autograder.course import SOLUTIONS, autograde, make_course, nbgrader, notebook_name
+from autograder.course import SOLUTIONS, autograde, nbgrader, notebook_name
+from autograder.template import course_copy
 from autograder.feedback import leaks_hidden_code
 from tests.variants import build_notebook
 
@@ -44,7 +45,7 @@ def hostile(release, target):
 def graded(tmp_path_factory):
     """A scratch course where stock nbgrader autograded and gave feedback to four students."""
     work = tmp_path_factory.mktemp("stock")
-    course = make_course(work / "course", [LESSON])
+    course = course_copy(work / "course", [LESSON])
     release = course / "lessons" / LESSON / notebook_name(LESSON)
     submissions = {
         "solved": build_notebook(release, SOLUTION, {}, work / "solved.ipynb"),
