@@ -9,9 +9,12 @@ in the sandbox. Earlier lessons' references stay: later lessons build on them.
 
 Which functions are L's references is derived from the lesson itself
 (`lesson_references`): the arguments of `reference_disabled(...)` in L's graded
-test cells whose docstring says "Introduced in lesson L". A reference of an
-earlier lesson that a test also disables (lesson 01's softmax in lesson 09's
-softmax_cross_entropy test) is left in the copy.
+test cells whose docstring says "Introduced in lesson L". Left in the copy: a
+reference of an earlier lesson that a test also disables (lesson 01's softmax in
+lesson 09's softmax_cross_entropy test), and one that L's own solution cells call
+as the course's version (lesson 09's network_gradient_check and training loop use
+the course's softmax_cross_entropy, so the later exercises do not depend on the
+earlier one).
 """
 
 import ast
@@ -31,7 +34,8 @@ PLACEHOLDER_LINE = ('{name} = __import__("course_lib._unavailable", fromlist=["p
                     '.placeholder({name!r}, __name__)')
 
 
-def _graded_test_sources(lesson):
+def _code_cells(lesson):
+    """[(kind, grade_id, syntax tree)] of the solution's code cells; kind: test, solution or ''."""
     notebook = json.loads((SOLUTIONS / lesson / f"{lesson}.ipynb").read_text(encoding="utf-8"))
     code = []
     for cell in notebook["cells"]:
@@ -39,8 +43,8 @@ def _graded_test_sources(lesson):
             continue
         source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         nbgrader = cell.get("metadata", {}).get("nbgrader", {})
-        graded_test = nbgrader.get("grade") and not nbgrader.get("solution")
-        code.append((nbgrader.get("grade_id") if graded_test else None, _parse(source)))
+        kind = "solution" if nbgrader.get("solution") else "test" if nbgrader.get("grade") else ""
+        code.append((kind, nbgrader.get("grade_id"), _parse(source)))
     return code
 
 
@@ -77,11 +81,11 @@ def disabled_references(lesson):
     Read from the arguments of `reference_disabled(...)` in the solution's test cells,
     resolved through the notebook's own course_lib imports.
     """
-    cells = _graded_test_sources(lesson)
-    namespace = _course_imports([tree for _, tree in cells])
+    cells = _code_cells(lesson)
+    namespace = _course_imports([tree for _, _, tree in cells])
     table = {}
-    for grade_id, tree in cells:
-        if grade_id is None:
+    for kind, grade_id, tree in cells:
+        if kind != "test":
             continue
         names = []
         for node in ast.walk(tree):
@@ -114,11 +118,22 @@ def introduced_in(name):
     return found[0].zfill(2)
 
 
+def used_by_solutions(lesson):
+    """The names that `lesson`'s solution cells use as attributes (`losses.softmax_cross_entropy`)."""
+    return {node.attr for kind, _, tree in _code_cells(lesson) if kind == "solution"
+            for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+
+
 @functools.lru_cache(maxsize=None)
 def lesson_references(lesson):
-    """The references of `lesson`'s graded exercises, as sorted "module:qualname" strings."""
+    """The references of `lesson`'s graded exercises, as sorted "module:qualname" strings.
+
+    Those the lesson's own solution cells call as the course's version stay (see above).
+    """
+    used = used_by_solutions(lesson)
     return tuple(sorted({name for names in disabled_references(lesson).values() for name in names
-                         if introduced_in(name) == lesson[:2]}))
+                         if introduced_in(name) == lesson[:2]
+                         and name.rpartition(":")[2] not in used}))
 
 
 def strip_functions(source, names):
