@@ -182,7 +182,9 @@ def lesson_library(library, lesson):
         return target
     building = Path(tempfile.mkdtemp(prefix="building-", dir=library.parent))
     try:
-        shutil.copytree(library, building, dirs_exist_ok=True)
+        # Never compiled files: a .pyc of the pristine copy holds the references' code.
+        shutil.copytree(library, building, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         by_module = {}
         for name in removed:
             module, _, qualified = name.partition(":")

@@ -138,7 +138,11 @@ def test_a_lessons_library_refuses_its_references_and_keeps_the_others(lesson, t
     import importlib
 
     pristine = sandbox_library(cache=tmp_path_factory.getbasetemp() / "libraries")
+    compiled = pristine / "course_lib" / "__pycache__" / "shapes.cpython-311.pyc"
+    compiled.parent.mkdir(exist_ok=True)  # as if something had imported the pristine copy
+    compiled.write_bytes(b"the pristine copy's compiled code")
     library = lesson_library(pristine, lesson)
+    assert not list(library.rglob("*.pyc"))
     removed = list(lesson_references(lesson))
     kept = sorted(KEPT.get(lesson, set()) | {"course_lib.layers.dense:dense_forward"}
                   - set(removed))
@@ -155,7 +159,8 @@ def test_a_lessons_library_refuses_its_references_and_keeps_the_others(lesson, t
     reply = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(removed), json.dumps(kept)],
         capture_output=True, text=True, timeout=120, cwd=tmp_path_factory.getbasetemp(),
-        env={"PYTHONPATH": str(library), "PATH": "/usr/bin:/bin", "MPLBACKEND": "agg"})
+        env={"PYTHONPATH": str(library), "PATH": "/usr/bin:/bin", "MPLBACKEND": "agg",
+             "PYTHONDONTWRITEBYTECODE": "1"})
     assert reply.returncode == 0, reply.stderr[-3000:]
     report = json.loads(reply.stdout.strip().splitlines()[-1])
     assert report["leaks"] == []
