@@ -58,7 +58,7 @@ def _parse(source):
 
 
 def _course_imports(trees):
-    """A namespace holding every course_lib import of the notebook (its names as the cells use them)."""
+    """A namespace of every course_lib import of the notebook, under the names the cells use."""
     namespace = {}
     for tree in trees:
         for node in ast.walk(tree):
@@ -119,7 +119,7 @@ def introduced_in(name):
 
 
 def used_by_solutions(lesson):
-    """The names that `lesson`'s solution cells use as attributes (`losses.softmax_cross_entropy`)."""
+    """The attribute names `lesson`'s solution cells use (`losses.softmax_cross_entropy`)."""
     return {node.attr for kind, _, tree in _code_cells(lesson) if kind == "solution"
             for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
 

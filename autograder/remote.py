@@ -13,11 +13,11 @@ Arguments cross the other way as plain data too: the kernel gets copies, never t
 test's objects, and a function the test defines is not sent: the kernel calls it
 back here, with plain arguments, while the call runs. So is a course_lib reference
 that the kernel's copy of course_lib lacks (the lesson's own, `removed`), such as
-the upstream exercise a test gives the student's function (`upstream_replaced`). After a call, an argument
-the student's function changed in place fails the test (`ArgumentChanged`),
-unless the function's contract updates it (`course_lib.testing.IN_PLACE`): then,
-and only then, its new state is written into the test's object, after a check of
-its structure.
+the upstream exercise a test gives the student's function (`upstream_replaced`).
+After a call, an argument the student's function changed in place fails the test
+(`ArgumentChanged`), unless the function's contract updates it
+(`course_lib.testing.IN_PLACE`): then, and only then, its new state is written
+into the test's object, after a check of its structure.
 
 Anything malformed, late or unreadable from the kernel raises KernelUnavailable
 (or a subclass), a BaseException that no `except Exception` in a test can swallow.

@@ -1,4 +1,4 @@
-"""A lesson's references are out of the student's kernel while it is graded (autograder/references.py).
+"""A lesson's references are out of the student's kernel while it is graded (references.py).
 
 - the table of each lesson's references is read from its graded test cells, and agrees with
   the exercises its solution cells define;

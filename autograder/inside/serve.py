@@ -20,10 +20,11 @@ graded (which this kernel's course_lib lacks), stay in the grader and are
 called back over the socket, only during the call they were given to. The
 upstream exercises a test gives the student's function (`upstream_replaced`)
 come the same way: named, when the kernel's course_lib has them, else as such
-a call-back; they are bound in the notebook's globals for that call only. After a call, every
-argument that the student's function changed in place is named in the reply,
-and only the arguments that the function's contract updates in place
-(`course_lib.testing.IN_PLACE`, e.g. a state dict) have their new state sent.
+a call-back; they are bound in the notebook's globals for that call only.
+After a call, every argument that the student's function changed in place is
+named in the reply, and only the arguments that the function's contract updates
+in place (`course_lib.testing.IN_PLACE`, e.g. a state dict) have their new state
+sent.
 Nothing the kernel answers decides a grade by itself.
 """
 
