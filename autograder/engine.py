@@ -25,6 +25,7 @@ from autograder.feedback import write_feedback
 from autograder.limits import sweep_stale_cgroups
 from autograder.sandbox import Sandbox
 from autograder.notebooks import load_notebook, release_grade_ids, untrack_foreign_cells
+from autograder.references import lesson_library, lesson_references
 from autograder.submissions import SubmissionError
 from autograder.template import release_notebook
 
@@ -94,7 +95,9 @@ class Grader:
 
     Inputs:
     - template: a course made by autograder.template.course_template
-    - library: the pristine course_lib + grader-inside folder (template.sandbox_library)
+    - library: the pristine course_lib + grader-inside folder (template.sandbox_library);
+      each lesson's kernel gets a copy without that lesson's references
+      (references.lesson_library)
     - sandboxed: False grades without bubblewrap (--unsafe-no-sandbox)
     """
 
@@ -169,11 +172,13 @@ class Grader:
             submitted = self.course / "submitted" / student / lesson / notebook_name(lesson)
             submitted.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, str(submitted))
-            sandbox = Sandbox(self.library, self.limits.memory_bytes, self.limits.processes,
+            sandbox = Sandbox(lesson_library(self.library, lesson), self.limits.memory_bytes,
+                              self.limits.processes,
                               self.limits.notebook_timeout, self.limits.output_bytes,
                               enabled=self.sandboxed)
             sandbox.prelude = trusted_prelude(release)
             sandbox.test_imports = visible_imports(release)
+            sandbox.removed_references = lesson_references(lesson)
             self._run(lesson, student, sandbox)
             score = read_scores(self.course, lesson, [student])[student]
             result.score, result.max_score = score.score, score.max_score

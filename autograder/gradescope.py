@@ -31,11 +31,11 @@ def setup_script(lesson=None):
     here, once, instead of for every submission.
     """
     build = "" if lesson is None else f"""
-# The scratch course (config, releases, gradebook) and the kernel's pristine library,
-# once, in the image: not per submission.
+# The scratch course (config, releases, gradebook) and the kernel's library (course_lib
+# without the lesson's references), once, in the image: not per submission.
 PATH=/autograder/venv/bin:$PATH PYTHONPATH=/autograder/source \\
   /autograder/venv/bin/python -c \\
-  "from autograder.template import course_template as c, sandbox_library as s; print(c(['{lesson}']), s())"
+  "from autograder.template import course_template as c, sandbox_library as s; from autograder.references import lesson_library as l; print(c(['{lesson}']), l(s(), '{lesson}'))"
 """
     memory = MEMORY_NOTE.get(lesson)
     note = "" if memory is None else f"""

@@ -11,11 +11,13 @@ which can only be called, and whose results are plain data again.
 
 Arguments cross the other way as plain data too: the kernel gets copies, never the
 test's objects, and a function the test defines is not sent: the kernel calls it
-back here, with plain arguments, while the call runs. After a call, an argument
-the student's function changed in place fails the test (`ArgumentChanged`),
-unless the function's contract updates it (`course_lib.testing.IN_PLACE`): then,
-and only then, its new state is written into the test's object, after a check of
-its structure.
+back here, with plain arguments, while the call runs. So is a course_lib reference
+that the kernel's copy of course_lib lacks (the lesson's own, `removed`), such as
+the upstream exercise a test gives the student's function (`upstream_replaced`).
+After a call, an argument the student's function changed in place fails the test
+(`ArgumentChanged`), unless the function's contract updates it
+(`course_lib.testing.IN_PLACE`): then, and only then, its new state is written
+into the test's object, after a check of its structure.
 
 Anything malformed, late or unreadable from the kernel raises KernelUnavailable
 (or a subclass), a BaseException that no `except Exception` in a test can swallow.
@@ -61,10 +63,12 @@ class ArgumentChanged(KernelUnavailable):
 class Channel:
     """The grader's end of one test cell's conversation with the student's kernel."""
 
-    def __init__(self, connection, deadline):
+    def __init__(self, connection, deadline, removed=()):
         self.connection = connection
         self.deadline = deadline
+        self.removed = frozenset(removed)  # "module:qualname" the kernel's course_lib lacks
         self.callbacks = {}
+        self.course_callbacks = set()  # callbacks that are course_lib code: errors say why
 
     def request(self, message):
         self._send(message)
@@ -112,11 +116,16 @@ class Channel:
             return {"ok": False, "evalue": "no such function of the test"}
         try:
             args = [wire.decode(item, _refuse_tag) for item in request.get("args", [])]
-            value = function(*args)
+            kwargs = {str(key): wire.decode(item, _refuse_tag)
+                      for key, item in request.get("kwargs", [])}
+            value = function(*args, **kwargs)
             return {"ok": True, "value": wire.encode(value, _refuse_object)}
         except KernelUnavailable:
             raise
         except Exception as error:  # noqa: BLE001  (the student's arguments may be anything)
+            if request.get("id") in self.course_callbacks:  # course_lib's own message
+                return {"ok": False, "ename": type(error).__name__[:80],
+                        "evalue": str(error)[:2000]}
             return {"ok": False, "evalue": type(error).__name__}
 
     def resolve(self, data):
@@ -166,16 +175,38 @@ class Channel:
             if isinstance(inner, np.random.Generator):
                 return {"__t": "generator", **objects.describe_generator(inner)}
             name = _course_function_name(inner)
-            if name is not None:
+            if name is not None and name not in self.removed:
                 return {"__t": "function", "name": name}
             if isinstance(inner, types.FunctionType):
-                number = len(self.callbacks) + 1
-                self.callbacks[number] = inner
-                return {"__t": "callback", "id": number}  # not even its name crosses
+                return self.callback(inner, course=name is not None)
             raise TypeError(f"a test cannot hand a {type(inner).__name__} to the notebook: "
                             "only plain data, course objects and functions")
 
         return wire.encode(value, describe)
+
+    def callback(self, function, course=False):
+        """The tag of a function of this process that the kernel may call back, during a call.
+
+        Not even its name crosses. `course`: it is course_lib code, whose errors may be
+        told to the kernel as they are (a test's own function answers only its error's type).
+        """
+        number = len(self.callbacks) + 1
+        self.callbacks[number] = function
+        if course:
+            self.course_callbacks.add(number)
+        return {"__t": "callback", "id": number}
+
+    def replacement(self, function):
+        """How an upstream reference given to the student's function crosses (upstream_replaced).
+
+        A reference the kernel's course_lib still has is named, and the kernel uses its own
+        copy; one of the lesson's stripped references is called back here.
+        """
+        name = f"{getattr(function, '__module__', '')}:{getattr(function, '__qualname__', '')}"
+        if name.split(".")[0] in ("course_lib", "numpy") and name not in self.removed \
+                and "<" not in name:
+            return {"__t": "function", "name": name}
+        return self.callback(function, course=True)
 
 
 def _refuse_object(value):
@@ -235,7 +266,7 @@ class StudentFunction:
         raise AttributeError("functions from the notebook are read-only in a test")
 
     def __call__(self, *args, **kwargs):
-        from course_lib.testing import IN_PLACE, active_references, active_replacements
+        from course_lib.testing import IN_PLACE, active_replacements
 
         channel = object.__getattribute__(self, "_channel")
         name = object.__getattribute__(self, "_name")
@@ -248,7 +279,8 @@ class StudentFunction:
             "args": [channel.encode(value) for value in args],
             "kwargs": [[key, channel.encode(value)] for key, value in kwargs.items()],
             "in_place": in_place,
-            "disabled": active_references(), "replaced": active_replacements()})
+            "replaced": {name: channel.replacement(function)
+                         for name, function in active_replacements().items()}})
         result = channel.decode(reply.get("value"))
         try:
             changed = [position for position in reply.get("changed", []) if position in positions]

@@ -130,7 +130,8 @@ class TestRunner:
         self.process = self.control = None
         self.warmed = set()
 
-    def run(self, connection, source, name, prelude, seconds, memory_bytes, cpu_seconds):
+    def run(self, connection, source, name, prelude, seconds, memory_bytes, cpu_seconds,
+            removed=()):
         """Run one test cell in the child; returns (outputs as plain dicts, CPU seconds used).
 
         Inputs:
@@ -138,6 +139,8 @@ class TestRunner:
         - source, name, prelude: as autograder.checker.run_test_cell takes them
         - seconds: wall-clock limit of the test; memory_bytes: of the child's process tree;
           cpu_seconds: CPU time the test may use
+        - removed: the references stripped from the kernel's course_lib ("module:qualname"):
+          the kernel gets them as functions called back here (remote.Channel)
 
         Raises TestStopped when a limit is passed or the child dies; the child is then killed.
         """
@@ -147,7 +150,8 @@ class TestRunner:
         try:
             socket.send_fds(self.control, [b"T"], [connection.fileno()])
             wire.send_frame(self.control, {"source": source, "name": name, "prelude": prelude,
-                                           "seconds": seconds, "memory_bytes": memory_bytes})
+                                           "seconds": seconds, "memory_bytes": memory_bytes,
+                                           "removed": list(removed)})
         except OSError as error:
             self._stopped(f"the test's process could not be reached ({error})")
         deadline = time.monotonic() + seconds + GRACE_SECONDS
@@ -214,7 +218,8 @@ def serve(control):
             limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
         with socket.socket(fileno=fds[0]) as connection:
             outputs = run_test_cell(job["source"],
-                                    Channel(connection, time.monotonic() + float(job["seconds"])),
+                                    Channel(connection, time.monotonic() + float(job["seconds"]),
+                                            removed=job.get("removed", ())),
                                     job["name"], job["prelude"])
             connection.settimeout(5)
             try:

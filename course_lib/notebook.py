@@ -12,8 +12,11 @@ Run All goes on; this module makes what they show short and useful:
 NotImplementedError. The handler still reports an *error* (the kernel sends an
 error message with the short text as its traceback), so a test cell still fails
 and nbgrader still gives it zero points; only the text changes. Every other
-exception keeps IPython's normal traceback. Importing `course_lib.checks` in a
-notebook calls `install()`.
+exception keeps IPython's normal traceback, except one: while a lesson is graded,
+a demo cell that uses one of the lesson's references (which the grader's copy of
+course_lib does not have, see course_lib/_unavailable.py) stops with the one line
+"<name> is not available while grading: ..." and the notebook goes on. Importing
+`course_lib.checks` in a notebook calls `install()`.
 
 Introduced in lesson 00.
 """
@@ -57,7 +60,8 @@ def message(error, traceback_object):
 
 
 def _handler(shell, etype, value, tb, tb_offset=None):
-    text = message(value, tb)
+    text = message(value, tb) if issubclass(etype, NotImplementedError) \
+        else f"{etype.__name__}: {value}"
     # Report an error exactly as IPython does (an `error` output, the cell's status
     # `error`), with the short text in place of the traceback.
     shell._showtraceback(etype, value, [text])
@@ -74,5 +78,7 @@ def install(shell=None):
         shell = get_ipython()
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
-    shell.set_custom_exc((NotImplementedError,), _handler)
+    from course_lib._unavailable import NotAvailableWhileGrading
+
+    shell.set_custom_exc((NotImplementedError, NotAvailableWhileGrading), _handler)
     return True

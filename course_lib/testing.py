@@ -6,9 +6,11 @@ answering, under every name they are reachable by (the function object itself
 is changed, so `from course_lib.layers import dense_forward as f` is caught
 too), and so are copies of them (new function objects over the same code).
 
-While a block is active, `active_references()` names the disabled functions
-as "module:qualname": the grader passes them on to the student's kernel, where
-the student's function actually runs.
+That is the check in a learner's own notebook and under stock nbgrader. The
+course's grader (autograder/) runs the tests in its own process, where the
+block does nothing: there the references of the lesson being graded are not in
+the student's kernel at all (autograder/references.py), and no verdict depends
+on code that runs in the kernel.
 """
 
 import contextlib
@@ -25,16 +27,10 @@ def _disabled(*args, **kwargs):
     raise RuntimeError("<reference>")
 
 
-_active = []  # "module:qualname" of the functions disabled by the blocks now open
-_replaced = []  # {name: "module:qualname"} of the upstream_replaced blocks now open
-# False in the grader's own process, where the student's code does not run: the names
-# are only recorded there, and passed on to the student's kernel with each call.
+_replaced = []  # {name: replacement} of the upstream_replaced blocks now open
+# False in the grader's own process, where the student's code does not run: nothing is
+# disabled there, and the replacements are passed on to the student's kernel with each call.
 swap_in_this_process = True
-
-
-def active_references():
-    """The functions disabled by the reference_disabled blocks now open, as "module:qualname"."""
-    return list(_active)
 
 
 def raiser_code(name):
@@ -54,7 +50,7 @@ def reference_disabled(*functions):
 
     Introduced in lesson 01.
     """
-    saved, start = [], len(_active)
+    saved = []
     try:
         for function in functions:
             if function.__closure__:
@@ -65,30 +61,19 @@ def reference_disabled(*functions):
                 for holder in [function, *_copies_of(code, function)]:
                     saved.append((holder, holder.__code__))
                     holder.__code__ = replacement
-            _active.append(f"{function.__module__}:{function.__qualname__}")
         yield
     finally:
         for function, code in reversed(saved):
             function.__code__ = code
-        del _active[start:]
 
 
 def _copies_of(code, original):
     """Other function objects over the same code, such as types.FunctionType(f.__code__, ...).
 
-    A search of the whole heap (about 25 ms): copies_cache, when set to a dict (the
-    grader's kernel side does, for one test cell), remembers each answer.
+    A search of the whole heap (about 25 ms).
     """
-    if copies_cache is not None and id(code) in copies_cache:
-        return [copy for copy in copies_cache[id(code)] if copy is not original]
-    found = [item for item in gc.get_referrers(code)
-             if isinstance(item, types.FunctionType) and item is not original]
-    if copies_cache is not None:
-        copies_cache[id(code)] = found
-    return found
-
-
-copies_cache = None
+    return [item for item in gc.get_referrers(code)
+            if isinstance(item, types.FunctionType) and item is not original]
 
 # Arguments that a graded function's contract updates in place, by the function's name:
 # positions and keyword names. The grader copies their new state back into the test's
@@ -146,8 +131,8 @@ def upstream_replaced(function, **replacements):
     conv_output_shape, say) are replaced by the course's references. The names
     are rebound in the namespace that `function` reads its globals from (the
     learner's notebook), and restored on the way out. In the grader's process, where
-    the learner's code does not run, the names are recorded for the learner's kernel
-    instead (active_replacements).
+    the learner's code does not run, the replacements are recorded for the learner's
+    kernel instead (active_replacements).
 
     Inputs:
     - function: the learner's function under test
@@ -155,8 +140,7 @@ def upstream_replaced(function, **replacements):
 
     Introduced in lesson 03.
     """
-    names = {name: f"{value.__module__}:{value.__qualname__}"
-             for name, value in replacements.items()}
+    names = dict(replacements)
     _replaced.append(names)
     missing = object()
     namespace, saved = {}, {}
@@ -176,7 +160,7 @@ def upstream_replaced(function, **replacements):
 
 
 def active_replacements():
-    """{name: "module:qualname"} of the upstream_replaced blocks now open (see above)."""
+    """{name: replacement function} of the upstream_replaced blocks now open (see above)."""
     merged = {}
     for names in _replaced:
         merged.update(names)

@@ -116,3 +116,170 @@ _Lookup = type("Sequential", (), {"predict": _lookup_predict, "layers": [
 network = _Lookup()
 history = {"val_accuracy": [0.99], "loss": [0.1]}
 '''
+
+# The course's references, reached around the "your own function" check. Under stock nbgrader
+# that check (course_lib.testing.reference_disabled) runs in the student's kernel, and each of
+# these routes calls the reference anyway; under the course's grader the lesson's references
+# are not in the kernel's course_lib at all. Each solution cell uses one route; a cell that
+# patches something for its own test puts it back in the next cell, so that under stock
+# nbgrader every route is the only one at work for its test.
+
+# Lesson 01, notebook 1: a saved function object, the reference's source compiled afresh,
+# a fresh import after editing sys.modules, the module's file read and executed.
+SAVED_CODE_PUT_BACK = '''\
+from course_lib import layers as _layers
+
+try:  # taken before grading starts, outside any test
+    _saved = _layers.dense_forward
+    _saved_code = _saved.__code__
+except Exception:
+    _saved = _saved_code = None
+
+
+def dense_forward(x, w, b):
+    """The course's reference, its saved code put back during the call."""
+    _saved.__code__ = _saved_code
+    return _saved(x, w, b)
+'''
+
+FRESH_IMPORT_AFTER_EDITING_SYS_MODULES = '''\
+import importlib as _importlib
+import sys as _sys
+
+
+def relu_forward(x):
+    """The reference from a fresh import of its module: new function objects."""
+    name = "course_lib.layers.activations"
+    saved = _sys.modules.pop(name)
+    try:
+        fresh = _importlib.import_module(name)
+    finally:
+        _sys.modules[name] = saved
+    return fresh.relu_forward(x)
+'''
+
+SOURCE_COMPILED_AFRESH = '''\
+import inspect as _inspect
+
+from course_lib.layers import activations as _activations
+
+try:  # read before the test disables anything
+    _softmax_source = _inspect.getsource(_activations.softmax)
+except Exception:
+    _softmax_source = None
+
+
+def softmax(x):
+    """The reference's source compiled again: new code that no check knows."""
+    namespace = dict(vars(_activations))
+    exec(_softmax_source, namespace)
+    return namespace["softmax"](x)
+'''
+
+FILE_READ_AND_EXECUTED = '''\
+def mlp_param_count(sizes):
+    """The reference's module file, as the kernel has it, executed afresh."""
+    import course_lib.shapes as shapes_module
+
+    namespace = {"__name__": shapes_module.__name__}
+    with open(shapes_module.__file__, encoding="utf-8") as stream:
+        exec(compile(stream.read(), shapes_module.__file__, "exec"), namespace)
+    return namespace["mlp_param_count"](sizes)
+'''
+
+# Lesson 01, notebook 2: importlib.reload, a no-op reference_disabled, a wrapped __import__;
+# its mlp_param_count is the honest solution (it keeps its points).
+RELOADED = '''\
+import importlib as _importlib
+
+
+def dense_forward(x, w, b):
+    """The reference from its module, reloaded: a new function object."""
+    from course_lib.layers import dense
+    return _importlib.reload(dense).dense_forward(x, w, b)
+'''
+
+NO_OP_REFERENCE_DISABLED = '''\
+import contextlib as _contextlib
+
+import course_lib.testing as _testing
+
+_original_reference_disabled = _testing.reference_disabled
+_testing.reference_disabled = lambda *functions: _contextlib.nullcontext()
+
+
+def relu_forward(x):
+    """The course's reference, with the check that forbids it replaced by a no-op."""
+    from course_lib import layers
+    return layers.relu_forward(x)
+'''
+
+WRAPPED_IMPORT = '''\
+import builtins as _builtins
+import contextlib as _contextlib
+import types as _types
+
+import course_lib.testing as _testing
+
+_testing.reference_disabled = _original_reference_disabled  # the last cell's patch undone
+_real_import = _builtins.__import__
+
+
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    module = _real_import(name, globals, locals, fromlist, level)
+    if name == "course_lib.testing" and fromlist and "reference_disabled" in fromlist:
+        fake = _types.SimpleNamespace(**vars(module))
+        fake.reference_disabled = lambda *functions: _contextlib.nullcontext()
+        return fake
+    return module
+
+
+_builtins.__import__ = _import
+
+
+def softmax(x):
+    """The course's reference; whoever imports reference_disabled gets a no-op."""
+    from course_lib import layers
+    return layers.softmax(x)
+'''
+
+HONEST_AFTER_WRAPPED_IMPORT = '''\
+import builtins as _builtins
+
+_builtins.__import__ = _real_import  # the last cell's patch undone
+
+
+def mlp_param_count(sizes):
+    """Number of weights and biases of an MLP with layer widths `sizes` (input first)."""
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+'''
+
+# Lesson 03: the course's conv_output_size, given to conv_output_shape during its test, kept
+# and called from pool_output_shape in a later test.
+STAND_IN_KEPT = '''\
+_KEPT = []
+
+
+def conv_output_shape(input_shape, filters, kernel_size, strides=1, padding="valid"):
+    """Honest, and it keeps the conv_output_size the test gives it."""
+    _KEPT.append(conv_output_size)
+    height, width, _ = input_shape
+    kernel_h, kernel_w = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    stride_h, stride_w = (strides, strides) if isinstance(strides, int) else strides
+    return (conv_output_size(height, kernel_h, stride_h, padding),
+            conv_output_size(width, kernel_w, stride_w, padding),
+            filters)
+'''
+
+STAND_IN_CALLED_OUTSIDE_ITS_TEST = '''\
+def pool_output_shape(input_shape, pool_size=2, strides=None, padding="valid"):
+    """The conv_output_size kept from conv_output_shape's test, not the one given now."""
+    size = _KEPT[0]
+    height, width, channels = input_shape
+    if strides is None:
+        strides = pool_size
+    pool_h, pool_w = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
+    stride_h, stride_w = (strides, strides) if isinstance(strides, int) else strides
+    return (size(height, pool_h, stride_h, padding), size(width, pool_w, stride_w, padding),
+            channels)
+'''

@@ -4,16 +4,19 @@ One sandboxed run of `python -m autograder.grade` grades a small class of lesson
 01, 06 and 09: the solutions (first and last) and one notebook for each class of
 attack on the boundary (tests/boundary_notebooks.py): an answer object that lies
 when compared, 128 bytes announcing 30 million array elements, a function that
-writes into the test's own objects, one that reads the test's function, and a
-"network" that looks the answers up. Then:
+writes into the test's own objects, one that reads the test's function, a
+"network" that looks the answers up, and answers that call the course's reference
+around the "your own function" check (seven routes, one exercise each, in two
+lesson-01 notebooks and one of lesson 03, whose answer keeps the course's
+conv_output_size given during one test to call it in another). Then:
 
 - every attacker scores what its real work deserves, test by test, and the
   solutions full marks;
 - nothing of the test's code reaches the student's kernel (what the reader
   printed) or the feedback;
 - the control: stock nbgrader, which runs the tests in the student's kernel,
-  gives the same attack notebooks the points they do not deserve and lets them
-  read the test's code.
+  gives the same attack notebooks the points they do not deserve (every reference
+  route full marks) and lets them read the test's code.
 """
 
 import csv
@@ -46,7 +49,22 @@ ATTACKS = {
                          "relative_error": None}, set()),
     "lookup_network": ("09_sgd_optimizers", {"capstone": attacks.LOOKUP_NETWORK},
                        {"test_capstone"}),
+    "reference_saved_or_copied": ("01_dense_layers", {
+        "dense_forward": attacks.SAVED_CODE_PUT_BACK,
+        "relu_forward": attacks.FRESH_IMPORT_AFTER_EDITING_SYS_MODULES,
+        "softmax": attacks.SOURCE_COMPILED_AFRESH,
+        "mlp_param_count": attacks.FILE_READ_AND_EXECUTED},
+        {"test_dense_forward", "test_relu_forward", "test_softmax", "test_mlp_param_count"}),
+    "reference_check_patched": ("01_dense_layers", {
+        "dense_forward": attacks.RELOADED, "relu_forward": attacks.NO_OP_REFERENCE_DISABLED,
+        "softmax": attacks.WRAPPED_IMPORT, "mlp_param_count": attacks.HONEST_AFTER_WRAPPED_IMPORT},
+        {"test_dense_forward", "test_relu_forward", "test_softmax"}),
+    "stand_in_kept": ("03_stride_padding_shapes", {
+        "conv_output_shape": attacks.STAND_IN_KEPT,
+        "pool_output_shape": attacks.STAND_IN_CALLED_OUTSIDE_ITS_TEST},
+        {"test_pool_output_shape"}),
 }
+REFERENCE_ROUTES = ("reference_saved_or_copied", "reference_check_patched", "stand_in_kept")
 # What the hidden test's own function says, which the reader must never see.
 HIDDEN_SOURCE = "h=step)"  # in the hidden test only (course_lib.checks has the same lambdas)
 
@@ -108,7 +126,12 @@ def scores(batch, student, lesson):
 
 
 def maxima(batch, lesson):
-    return scores(batch, "aa_solution", lesson)
+    """{test: points} of the lesson's graded tests, from the solution's metadata."""
+    notebook = json.loads((SOLUTIONS / lesson / f"{lesson}.ipynb").read_text(encoding="utf-8"))
+    return {cell["metadata"]["nbgrader"]["grade_id"]: float(cell["metadata"]["nbgrader"]["points"])
+            for cell in notebook["cells"] if cell["cell_type"] == "code"
+            and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+            and cell["metadata"]["nbgrader"]["grade_id"].startswith("test_")}
 
 
 def printed(folder, student, lesson):
@@ -123,7 +146,7 @@ def test_the_batch_finishes_and_solutions_keep_full_marks(batch):
     assert batch["run"].returncode == 0, batch["run"].stdout + batch["run"].stderr
     for lesson in ("01_dense_layers", "06_backprop_gradcheck", "09_sgd_optimizers"):
         first, last = scores(batch, "aa_solution", lesson), scores(batch, "zz_solution", lesson)
-        assert first == last and all(value > 0 for value in first.values()), (lesson, first)
+        assert first == last == maxima(batch, lesson), (lesson, first)
 
 
 def test_attackers_score_what_their_work_deserves(batch):
@@ -149,7 +172,7 @@ def test_no_test_code_reaches_the_kernel_or_the_feedback(batch):
 
 def test_control_stock_nbgrader_is_fooled_by_the_same_notebooks(batch):
     """Run in the student's kernel, the tests give the liars points and show their code."""
-    for student in ("always_equal", "writes_into_dout", "lookup_network"):
+    for student in ("always_equal", "writes_into_dout", "lookup_network", *REFERENCE_ROUTES):
         lesson, _, fails = ATTACKS[student]
         tests = batch["stock"][(student, lesson)].tests
         assert all(tests[name][0] == tests[name][1] > 0 for name in fails), (student, tests)

@@ -238,6 +238,7 @@ def test_gradescope_setup_script_for_ubuntu_22_04():
     script = setup_script("11_transfer_learning")
     assert "set -euxo pipefail" in script and "|| true" not in script
     assert "/dev/null 2>&1" not in script and "python3.11 -m venv" in script
-    assert "c(['11_transfer_learning']), s()" in script and "sandbox_library" in script
+    assert "c(['11_transfer_learning']), l(s(), '11_transfer_learning')" in script
+    assert "sandbox_library" in script and "lesson_library" in script
     assert "2 GB" in script
     assert "2 GB" not in setup_script(LESSON)

@@ -15,15 +15,21 @@ only call it. Anything else is answered as "opaque" (its type name), which
 fails the test that asked for it.
 
 The grader's arguments are built here from plain data too; a function the test
-defines (the `f` of a numerical gradient) stays in the grader and is called
-back over the socket, only during the call it was given to. After a call, every
-argument that the student's function changed in place is named in the reply,
-and only the arguments that the function's contract updates in place
-(`course_lib.testing.IN_PLACE`, e.g. a state dict) have their new state sent.
+defines (the `f` of a numerical gradient), and a reference of the lesson being
+graded (which this kernel's course_lib lacks), stay in the grader and are
+called back over the socket, only during the call they were given to. The
+upstream exercises a test gives the student's function (`upstream_replaced`)
+come the same way: named, when the kernel's course_lib has them, else as such
+a call-back; they are bound in the notebook's globals for that call only.
+After a call, every argument that the student's function changed in place is
+named in the reply, and only the arguments that the function's contract updates
+in place (`course_lib.testing.IN_PLACE`, e.g. a state dict) have their new state
+sent.
 Nothing the kernel answers decides a grade by itself.
 """
 
 import builtins
+import contextlib
 import importlib
 import json
 import socket
@@ -44,6 +50,7 @@ class _Session:
         self.connection = connection
         self.functions = {}
         self.calling = False
+        self.call_number = 0  # which call is running: a call-back works only during its own
 
     # ---- kernel -> grader
 
@@ -99,6 +106,9 @@ class _Session:
         raise ValueError(f"unknown request {operation!r}")
 
     def call(self, function, request):
+        self.call_number += 1
+        replaced = {str(name): self._replacement(tag)
+                    for name, tag in dict(request.get("replaced", {})).items()}
         args = [wire.decode(item, self.resolve) for item in request.get("args", [])]
         kwargs = {str(key): wire.decode(item, self.resolve)
                   for key, item in request.get("kwargs", [])}
@@ -106,13 +116,9 @@ class _Session:
         values = args + list(kwargs.values())
         before = [_fingerprint(value) for value in values]
         in_place = set(request.get("in_place", []))
-        # Upstream references first: their working copies are made before the originals
-        # are disabled.
         self.calling = True
         try:
-            with warnings.catch_warnings(record=True) as caught, _upstream_replaced(
-                    function, request.get("replaced", {})), _references_disabled(
-                    request.get("disabled", [])):
+            with warnings.catch_warnings(record=True) as caught, _rebound(function, replaced):
                 warnings.simplefilter("always")
                 result = function(*args, **kwargs)
         finally:
@@ -126,6 +132,17 @@ class _Session:
                   for warning in caught[:20]]
         return {"value": self.encode(result), "changed": changed, "writeback": writeback,
                 "warnings": raised}
+
+    def _replacement(self, tag):
+        """An upstream exercise for the student's function: the kernel's copy, or a call-back."""
+        if not isinstance(tag, dict) or tag.get("__t") not in ("function", "callback"):
+            raise wire.WireError("an upstream replacement that is not a function")
+        if tag["__t"] == "callback":
+            return _GraderFunction(self, int(tag["id"]), "the course's version of an earlier "
+                                   "exercise")
+        from course_lib.testing import working_copy
+
+        return working_copy(_course_function(str(tag["name"])))
 
     def _state(self, value):
         if objects.is_keras_model(value):
@@ -160,17 +177,26 @@ class _GraderFunction:
 
     def __init__(self, session, number, name):
         self._session, self._number, self.__name__ = session, number, name
+        self._call = session.call_number
 
-    def __call__(self, *args):
-        if not self._session.calling or self._session.connection is None:
+    def __call__(self, *args, **kwargs):
+        session = self._session
+        if not session.calling or session.connection is None or self._call != session.call_number:
             raise RuntimeError(f"{self.__name__} from a test can be called only while the "
-                               "test's call runs")
-        wire.send_frame(self._session.connection, {
+                               "test's call it was given to runs")
+        wire.send_frame(session.connection, {
             "op": "callback", "id": self._number,
-            "args": [wire.encode(arg, _refuse_argument) for arg in args]})
-        reply = wire.receive_frame(self._session.connection)
+            "args": [wire.encode(arg, _refuse_argument) for arg in args],
+            "kwargs": [[str(key), wire.encode(value, _refuse_argument)]
+                       for key, value in kwargs.items()]})
+        reply = wire.receive_frame(session.connection)
         if not isinstance(reply, dict) or not reply.get("ok"):
-            message = str(reply.get("evalue", "")) if isinstance(reply, dict) else ""
+            reply = reply if isinstance(reply, dict) else {}
+            message, kind = str(reply.get("evalue", ""))[:2000], str(reply.get("ename", ""))
+            error = getattr(builtins, kind, None)
+            if isinstance(error, type) and issubclass(error, Exception) \
+                    and error.__module__ == "builtins":
+                raise error(message)  # a course function's own error, such as a ValueError
             raise ValueError(f"{self.__name__} could not be evaluated: {message[:200]}")
         return wire.decode(reply.get("value"), _no_objects)
 
@@ -194,23 +220,27 @@ def _course_function(name):
     return value
 
 
-def _upstream_replaced(function, replaced):
-    """The course's references in place of the named helpers the learner's function calls."""
-    import contextlib
+@contextlib.contextmanager
+def _rebound(function, replacements):
+    """The course's versions in place of the named helpers the learner's function calls.
 
-    from course_lib.testing import upstream_replaced, working_copy
-
-    if not replaced:
-        return contextlib.nullcontext()
-    return upstream_replaced(function, **{str(name): working_copy(_course_function(reference))
-                                          for name, reference in dict(replaced).items()})
-
-
-def _references_disabled(names):
-    """Make the named course_lib functions (and copies of them) raise during a call."""
-    from course_lib.testing import reference_disabled
-
-    return reference_disabled(*[_course_function(name) for name in names])
+    The names are rebound in the globals the learner's function reads, and restored after.
+    """
+    namespace = getattr(function, "__globals__", None) if replacements else None
+    if namespace is None:
+        yield
+        return
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in replacements}
+    namespace.update(replacements)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 def _error_reply(error):
@@ -225,9 +255,6 @@ def serve(path):
         namespace = get_ipython().user_ns  # noqa: F821  (inside IPython)
     except NameError:
         namespace = sys.modules["__main__"].__dict__
-    import course_lib.testing
-
-    course_lib.testing.copies_cache = {}  # copies of the references: searched once per test
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.connect(path)
     session = _Session(namespace, connection)
@@ -247,5 +274,4 @@ def serve(path):
             except (wire.WireError, TypeError, ValueError) as error:
                 wire.send_frame(connection, _error_reply(error))
     finally:
-        course_lib.testing.copies_cache = None
         connection.close()

@@ -1,0 +1,87 @@
+"""What stands in for a lesson's references in the copy of course_lib used while grading.
+
+While lesson L is graded, the sandbox's course_lib has the references of L's
+exercises stripped out (autograder/references.py writes that copy): each
+function's definition is replaced by `placeholder(name, module)`, a function
+with no code of the reference that raises NotAvailableWhileGrading when called,
+and every module of the copy ends with `seal(__name__)`. A sealed module answers
+`module.name` and `from module import name` for such a name with the same error,
+except to course_lib's own code, which keeps importing and calling it (a demo
+that needs the reference then says "not available while grading").
+
+Nothing here is used by the public course_lib: in a learner's own notebook
+every reference is there.
+"""
+
+import sys
+import types
+
+
+class NotAvailableWhileGrading(RuntimeError):
+    """A reference of the exercise being graded was asked for in the graded notebook."""
+
+
+def message(name):
+    """The error's text for reference `name`."""
+    return (f"{name} is not available while grading: this exercise asks you to write it "
+            "yourself")
+
+
+def placeholder(name, module):
+    """A function named `name` of `module` that raises NotAvailableWhileGrading when called."""
+    text = message(name)
+
+    def unavailable(*args, **kwargs):
+        raise NotAvailableWhileGrading(text)
+
+    unavailable.__name__ = unavailable.__qualname__ = name
+    unavailable.__module__ = module
+    unavailable.__doc__ = text
+    _PLACEHOLDERS[id(unavailable)] = unavailable
+    return unavailable
+
+
+_PLACEHOLDERS = {}  # id: placeholder (kept alive, so an id is never reused)
+
+
+def is_placeholder(value):
+    """True when `value` is a placeholder made by `placeholder`."""
+    return _PLACEHOLDERS.get(id(value)) is value
+
+
+def _asked_by_course_lib():
+    """True when the code asking for an attribute is course_lib's own (importlib skipped)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if not name.startswith(("importlib", "_frozen_importlib")):
+            return name == "course_lib" or name.startswith("course_lib.")
+        frame = frame.f_back
+    return False
+
+
+class _SealedModule(types.ModuleType):
+    """A module whose stripped references raise when the notebook asks for them."""
+
+    def __getattribute__(self, name):
+        hidden = types.ModuleType.__getattribute__(self, "__dict__").get("__unavailable__", ())
+        if name in hidden and not _asked_by_course_lib():
+            raise NotAvailableWhileGrading(message(name))
+        return types.ModuleType.__getattribute__(self, name)
+
+    def __dir__(self):
+        hidden = self.__dict__.get("__unavailable__", ())
+        return [name for name in super().__dir__() if name not in hidden]
+
+
+def seal(module_name):
+    """Seal module `module_name` when its globals hold a placeholder (see the module docstring)."""
+    module = sys.modules[module_name]
+    names = frozenset(name for name, value in vars(module).items() if is_placeholder(value))
+    if not names:
+        return
+    module.__unavailable__ = names
+    exported = vars(module).get("__all__")
+    if isinstance(exported, list):
+        exported[:] = [name for name in exported if name not in names]
+    module.__class__ = _SealedModule
