@@ -4,7 +4,7 @@ One JupyterLab server (a free local port, a token) serves a copy of lesson 02's
 solution and of every lesson's fresh STUDENT version. The first test runs all
 cells of lesson 02, checks that a widget renders and that moving its slider
 changes what it draws, and that an instant check printed its result. The
-second, once per lesson, presses Run All on the student version (every
+second, once per NumPy lesson, presses Run All on the student version (every
 exercise still a stub) and checks that Run All reached the last code cell and
 that at least as many figures and widgets are on the page as the solution
 shows when nbclient runs it. Screenshots go to the test's temporary folder.
@@ -33,7 +33,7 @@ CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 LESSON = "02_convolution_by_hand"  # its first widget is the convolution stepper (a slider)
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 def free_port():
@@ -183,7 +183,10 @@ COUNT_SHOWN = """() => {
 }"""
 
 
-@pytest.mark.parametrize("lesson", [lesson.id for lesson in manifest.LESSONS])
+# The Keras lessons show no widget, and their Run All (minutes of training on 2 cores) is
+# checked cell by cell by test_run_all with nbclient: the browser adds nothing there.
+@pytest.mark.parametrize("lesson", [lesson.id for lesson in manifest.LESSONS
+                                    if not lesson.uses_keras])
 def test_run_all_on_the_student_version(server, browser, lesson, tmp_path, tmp_path_factory):
     """Run All on a fresh student notebook reaches the last cell and shows the solution's pictures."""
     solution, _ = notebook_run.solution_run(lesson, tmp_path_factory.getbasetemp())
