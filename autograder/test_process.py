@@ -130,7 +130,8 @@ class TestRunner:
         self.process = self.control = None
         self.warmed = set()
 
-    def run(self, connection, source, name, prelude, seconds, memory_bytes, cpu_seconds):
+    def run(self, connection, source, name, prelude, seconds, memory_bytes, cpu_seconds,
+            draw_key=""):
         """Run one test cell in the child; returns (outputs as plain dicts, CPU seconds used).
 
         Inputs:
@@ -138,6 +139,7 @@ class TestRunner:
         - source, name, prelude: as autograder.checker.run_test_cell takes them
         - seconds: wall-clock limit of the test; memory_bytes: of the child's process tree;
           cpu_seconds: CPU time the test may use
+        - draw_key: the submission's key of drawn cases (autograder/secret.py, hex), or ""
 
         Raises TestStopped when a limit is passed or the child dies; the child is then killed.
         """
@@ -147,7 +149,8 @@ class TestRunner:
         try:
             socket.send_fds(self.control, [b"T"], [connection.fileno()])
             wire.send_frame(self.control, {"source": source, "name": name, "prelude": prelude,
-                                           "seconds": seconds, "memory_bytes": memory_bytes})
+                                           "seconds": seconds, "memory_bytes": memory_bytes,
+                                           "draw_key": draw_key})
         except OSError as error:
             self._stopped(f"the test's process could not be reached ({error})")
         deadline = time.monotonic() + seconds + GRACE_SECONDS
@@ -215,7 +218,8 @@ def serve(control):
         with socket.socket(fileno=fds[0]) as connection:
             outputs = run_test_cell(job["source"],
                                     Channel(connection, time.monotonic() + float(job["seconds"])),
-                                    job["name"], job["prelude"])
+                                    job["name"], job["prelude"],
+                                    bytes.fromhex(job.get("draw_key") or "") or None)
             connection.settimeout(5)
             try:
                 wire.send_frame(connection, {"op": "done"})
