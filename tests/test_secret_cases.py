@@ -14,8 +14,10 @@ tests/test_seed_sweep.py runs them):
   misconception's targeted tests already fail on the fixed cases: test_pipeline and
   the seed sweep check that), so the same mistake costs the same for every student.
 
-The drawn cases are tried alone (`drawing_with(key, fixed=False)`): the fixed ones
-are the committed tests, already run by test_pipeline.
+The first secret is tried as grading uses it, the drawn cases after the fixed ones
+(so that a test that counts its cases, or indexes a list by case, is caught); the other
+nine try the drawn cases alone (`drawing_with(key, fixed=False)`): the fixed ones are the
+committed tests, already run by test_pipeline.
 """
 
 import ast
@@ -170,7 +172,7 @@ def test_lookup_table_passes_public_cases_only(lesson):
         failure = run_test(lookup, grade_id, source)
         if failure is not None:
             problems.append(f"{grade_id}: the lookup table fails without a secret: {failure}")
-        if run_test(lookup, grade_id, source, SECRETS[0], fixed=False) is None:
+        if run_test(lookup, grade_id, source, SECRETS[0]) is None:
             problems.append(f"{grade_id}: the lookup table passes with a secret")
     assert not problems, "\n".join(problems)
 
@@ -242,7 +244,7 @@ def test_every_answer_scores_the_same_under_ten_secrets(lesson):
                 continue  # runs the solution's code only: the solution's verdict
             runs += 1
             for number, key in enumerate(SECRETS):
-                failure = run_test(namespace, grade_id, source, key, fixed=False)
+                failure = run_test(namespace, grade_id, source, key, fixed=number == 0)
                 if failure is not None:
                     problems.append(f"{name}: {grade_id} fails the cases of secret {number}: "
                                     f"{failure}")
