@@ -13,6 +13,8 @@ tests/test_seed_sweep.py runs them):
   under ten secrets: the drawn cases pass wherever the fixed cases do (a
   misconception's targeted tests already fail on the fixed cases: test_pipeline and
   the seed sweep check that), so the same mistake costs the same for every student.
+  A variant is tried on the tests that reach, directly or through the functions they
+  call, a name its cells bind; the others run the solution's code only.
 
 The first secret is tried as grading uses it, the drawn cases after the fixed ones
 (so that a test that counts its cases, or indexes a list by case, is caught); the other
@@ -100,7 +102,8 @@ def table_key(name, args, kwargs):
 
 def student_functions(lesson, namespace):
     """{name: function} of the namespace's functions written in the lesson's solution cells."""
-    cells = {f"<{_meta(cell)['grade_id']}>" for cell in _cells(lesson) if _meta(cell).get("solution")}
+    cells = {f"<{_meta(cell)['grade_id']}>" for cell in _cells(lesson)
+             if _meta(cell).get("solution")}
     return {name: value for name, value in namespace.items()
             if isinstance(value, types.FunctionType) and value.__code__.co_filename in cells}
 
