@@ -40,7 +40,7 @@ def export_gradescope(lesson, target, secret_file=None):
     """Write a Gradescope autograder bundle for `lesson` into `target` and `target`.zip.
 
     With `secret_file` (outside the repository: autograder/secret.py), the bundle holds
-    the secret as GRADESCOPE_SECRET_NAME, and run_autograder grades with it.
+    the secret as autograder.gradescope.SECRET_NAME, and run_autograder grades with it.
     """
     if lesson not in lesson_ids():
         raise ValueError(f"unknown lesson {lesson!r}; this course has {', '.join(lesson_ids())}")
