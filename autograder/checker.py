@@ -109,12 +109,15 @@ def visible_imports(release):
     return imports
 
 
-def run_test_cell(source, channel, name="test", prelude=""):
+def run_test_cell(source, channel, name="test", prelude="", draw_key=None):
     """Execute a test cell's source; return its outputs (a stream, and an error if it failed).
 
-    `prelude` (trusted_prelude) runs first, in the same fresh namespace.
+    `prelude` (trusted_prelude) runs first, in the same fresh namespace. With
+    `draw_key` (bytes: autograder.secret.student_key), the case generators of
+    course_lib.cases add the cases drawn from it while the cell runs.
     """
     import course_lib.testing
+    from course_lib._sampling import drawing_with
 
     swapping = course_lib.testing.swap_in_this_process
     course_lib.testing.swap_in_this_process = False  # the student's code runs elsewhere
@@ -125,7 +128,7 @@ def run_test_cell(source, channel, name="test", prelude=""):
     try:
         code = compile(_drop_magics(source), f"<{name}>", "exec")
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed), \
-                warnings.catch_warnings():
+                warnings.catch_warnings(), drawing_with(draw_key):
             warnings.simplefilter("default")
             exec(compile(prelude, "<lesson imports>", "exec"), namespace)  # noqa: S102
             exec(code, namespace)  # noqa: S102  (the course's own test code)

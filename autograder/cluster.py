@@ -3,9 +3,10 @@
 `python -m autograder.grade SUBMISSIONS --scheduler tcp://HOST:PORT` hands each
 submission to `grade_on_cluster`. The coordinator (the instructor's process)
 sends every worker a Payload: the notebook's bytes (workers share no files with
-it), the course identity it grades against, and the limits. A worker grades it
-with the same Grader as the local path (bubblewrap sandbox included) in a
-scratch course of its own and sends back the Result with the feedback page and
+it), the course identity it grades against, the limits and, with a grading secret,
+the submission's key of drawn cases (never the secret itself: autograder/secret.py). A
+worker grades it with the same Grader as the local path (bubblewrap sandbox included) in
+a scratch course of its own and sends back the Result with the feedback page and
 the autograded notebook as text. Only the coordinator writes: on_result records
 each result in the gradebook and results.jsonl the moment it arrives (so a
 killed coordinator loses no finished grade), and the files go under --output.
@@ -32,7 +33,7 @@ import tempfile
 import threading
 import time
 import warnings
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -68,6 +69,7 @@ class Payload:
     identity: dict  # what the coordinator grades against: {name: fingerprint or version}
     limits: Limits
     sandboxed: bool = True
+    draw_key: str = field(default="", repr=False)  # autograder.secret.student_key, not the secret
 
 
 def grader_fingerprint():
@@ -154,7 +156,8 @@ def grade_remote(payload):
     path.write_bytes(payload.notebook)
     output = folder / "output"
     try:
-        result = grader.grade(payload.student, payload.lesson, path, output=output)
+        result = grader.grade(payload.student, payload.lesson, path, output=output,
+                              draw_key=payload.draw_key)
         files = {kind: Path(getattr(result, kind)).read_text(encoding="utf-8")
                  for kind in ("feedback", "autograded") if getattr(result, kind)}
     finally:
@@ -246,7 +249,7 @@ def grade_on_cluster(tasks, scheduler, limits, output, on_result, sandboxed=True
                                              f"{str(error)[:200]}"))
                 return
             payload = Payload(task.student, task.lesson, notebook, identities[task.lesson],
-                              limits, sandboxed)
+                              limits, sandboxed, task.draw_key)
             future = client.submit(grade, payload, pure=False)
             in_flight[future] = task
             completed.add(future)

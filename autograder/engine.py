@@ -149,12 +149,14 @@ class Grader:
         for folder in ("submitted", "autograded", "feedback"):
             shutil.rmtree(self.course / folder / student / lesson, ignore_errors=True)
 
-    def grade(self, student, lesson, path, output=None):
+    def grade(self, student, lesson, path, output=None, draw_key=""):
         """Grade the notebook at `path` as `student`'s submission of `lesson`.
 
         Inputs:
         - output: a folder; when given, the autograded notebook (instructor only) and
           the student's feedback go to output/{autograded,feedback}/<student>/<lesson>/
+        - draw_key: autograder.secret.student_key of this submission (hex), or "" to draw
+          only the hidden tests' public cases; only the test runner gets it
 
         Returns a Result (its `error` says why, when it could not be graded).
         """
@@ -179,6 +181,7 @@ class Grader:
             sandbox.prelude = trusted_prelude(release)
             sandbox.test_imports = visible_imports(release)
             sandbox.removed_references = lesson_references(lesson)
+            sandbox.draw_key = draw_key  # for the test runner only (autograder/execute.py)
             self._run(lesson, student, sandbox)
             score = read_scores(self.course, lesson, [student])[student]
             result.score, result.max_score = score.score, score.max_score

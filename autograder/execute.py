@@ -221,7 +221,8 @@ class SandboxedExecute(Execute):
                         connection, cell.source, name, self.sandbox.prelude, seconds,
                         self.sandbox.memory_bytes,
                         self.sandbox.cpu_seconds - getattr(self, "tests_cpu_seconds", 0.0),
-                        self.sandbox.removed_references)
+                        self.sandbox.removed_references,
+                        draw_key=getattr(self.sandbox, "draw_key", ""))
                 except TestStopped as stopped:
                     self.sandbox.kill(stopped.reason)
                     self.kernel_stopped = self.sandbox.stopped_because

@@ -8,8 +8,9 @@
 - `moodle OUTPUT_DIR [--worksheet MOODLE_WORKSHEET.csv] -o moodle_grades.csv [--lesson L]
   [--feedback-zip feedback.zip]`: an assignment's grading worksheet, and its feedback pages
   as Moodle's feedback-files zip (autograder/export_moodle.py);
-- `gradescope LESSON DIR`: a Gradescope autograder bundle for one lesson (see
-  autograder/gradescope.py), as DIR/ and DIR.zip (upload the zip).
+- `gradescope LESSON DIR [--secret-file PATH]`: a Gradescope autograder bundle for one
+  lesson (see autograder/gradescope.py), as DIR/ and DIR.zip (upload the zip); with a
+  grading secret, the bundle holds it (upload it, never commit it).
 
 OUTPUT_DIR is the grading tool's output folder (grades.csv; results.jsonl and feedback/ for
 the comments). Rejected files are not submissions; an `error` row (a file that could not be
@@ -35,10 +36,19 @@ from autograder.export_moodle import export_feedback_zip, export_moodle
 BUNDLE_FILES = ("pyproject.toml", "README.md", "nbgrader_config.py", "binder/requirements.txt")
 
 
-def export_gradescope(lesson, target):
-    """Write a Gradescope autograder bundle for `lesson` into `target` and `target`.zip."""
+def export_gradescope(lesson, target, secret_file=None):
+    """Write a Gradescope autograder bundle for `lesson` into `target` and `target`.zip.
+
+    With `secret_file` (outside the repository: autograder/secret.py), the bundle holds
+    the secret as autograder.gradescope.SECRET_NAME, and run_autograder grades with it.
+    """
     if lesson not in lesson_ids():
         raise ValueError(f"unknown lesson {lesson!r}; this course has {', '.join(lesson_ids())}")
+    secret = None
+    if secret_file is not None:
+        from autograder.secret import read_secret
+
+        secret = read_secret(secret_file=secret_file, repository=COURSE_ROOT, environ={})
     target = Path(target)
     if target.exists():
         shutil.rmtree(target)
@@ -49,11 +59,15 @@ def export_gradescope(lesson, target):
         shutil.copy(COURSE_ROOT / name, target / name)
     for folder in ("course_lib", "autograder", f"solutions/{lesson}", f"lessons/{lesson}"):
         shutil.copytree(COURSE_ROOT / folder, target / folder, ignore=ignore)
-    from autograder.gradescope import run_autograder_script, setup_script
+    from autograder.gradescope import SECRET_NAME, run_autograder_script, setup_script
 
-    for name, text in (("setup.sh", setup_script(lesson)), ("run_autograder", run_autograder_script(lesson))):
+    for name, text in (("setup.sh", setup_script(lesson)),
+                       ("run_autograder", run_autograder_script(lesson, secret is not None))):
         (target / name).write_text(text, encoding="utf-8")
         (target / name).chmod(0o755)
+    if secret is not None:
+        (target / SECRET_NAME).write_text(secret + "\n", encoding="utf-8")
+        (target / SECRET_NAME).chmod(0o600)
     archive = target.with_suffix(".zip")
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as writer:
         for path in sorted(target.rglob("*")):
@@ -114,6 +128,9 @@ def parse_arguments(argv):
     gradescope = commands.add_parser("gradescope", help="a Gradescope autograder bundle")
     gradescope.add_argument("lesson", help="a lesson id such as 01_dense_layers")
     gradescope.add_argument("dir", type=Path, help="the folder to write (and DIR.zip)")
+    gradescope.add_argument("--secret-file", type=Path, metavar="PATH",
+                            help="a file outside the repository holding the grading secret; "
+                                 "the bundle then holds it (autograder/secret.py)")
     return parser.parse_args(argv)
 
 
@@ -135,8 +152,11 @@ def _run(arguments):
         due = gradebook_due(arguments.gradebook, lesson_ids())
     due.update(parse_due(getattr(arguments, "due", []), lesson_ids()))
     if arguments.format == "gradescope":
-        folder, archive = export_gradescope(arguments.lesson, arguments.dir)
-        return [f"wrote {folder}/ and {archive} (upload the zip to Gradescope)"], 0
+        folder, archive = export_gradescope(arguments.lesson, arguments.dir,
+                                            arguments.secret_file)
+        held = (" It holds the grading secret: upload it, never commit or share it."
+                if arguments.secret_file else "")
+        return [f"wrote {folder}/ and {archive} (upload the zip to Gradescope).{held}"], 0
     if arguments.format == "canvas":
         summary = export_canvas(arguments.output_dir, arguments.roster, arguments.output,
                                 _mapping(arguments.map), arguments.scale,

@@ -19,6 +19,9 @@ A second run grades only new or changed submissions (sha256 of the file);
 --force regrades all. `grade_notebook(path, lesson)` is the API for one notebook.
 With --scheduler tcp://HOST:PORT the notebooks are graded by the workers of a
 Dask cluster (autograder/cluster.py); this process still writes every output.
+With a grading secret (--secret-file, --secret or CNN_GRADING_SECRET) the hidden tests
+also draw cases no one can compute from the repository (autograder/secret.py); without
+one, the run says so in one line.
 """
 
 import argparse
@@ -31,23 +34,28 @@ import warnings
 from pathlib import Path
 
 from autograder.archive import MB, Caps
-from autograder.course import lesson_ids
+from autograder.course import COURSE_ROOT, lesson_ids
 from autograder.engine import Grader, Limits
 from autograder.gradebook_merge import (ensure_gradebook, graded_versions, lesson_tests,
                                         manual_scores, record, written_answers)
 from autograder.report import ResultStore, print_summary, write_csv
 from autograder.runner import Task, grade_all
 from autograder.sandbox import bubblewrap_problem
+from autograder.secret import NO_SECRET, fingerprint_tag, read_secret, student_key
 from autograder.notebooks import check_caps
 from autograder.similarity import report_after_grading
-from autograder.submissions import Rejection, SubmissionError, collect, unpack
+from autograder.submissions import Rejection, SubmissionError, collect, content_digest, unpack
 from autograder.template import course_template, sandbox_library, tests_fingerprint
 
 DEFAULT_OUTPUT = Path("grading-output")
 
 
-def grade_notebook(path, lesson, limits=None, sandboxed=True, caps=None):
+def grade_notebook(path, lesson, limits=None, sandboxed=True, caps=None, secret=None,
+                   student="student"):
     """Autograde one notebook as a submission of `lesson`, in a sandbox.
+
+    With a grading `secret` (autograder.secret.read_secret), the hidden tests also
+    draw the cases of `student`'s key for this file (autograder.secret.student_key).
 
     Returns {grade_id: (score, max_score)} for each graded test; raises
     SubmissionError (a ValueError) saying why when the notebook cannot be graded
@@ -65,7 +73,7 @@ def grade_notebook(path, lesson, limits=None, sandboxed=True, caps=None):
     template = course_template([lesson])
     with tempfile.TemporaryDirectory(prefix="grade-notebook-") as workdir:
         result = Grader(template, workdir, sandbox_library(), limits, sandboxed).grade(
-            "student", lesson, path)
+            student, lesson, path, draw_key=student_key(secret, student, content_digest(path)))
     if result.error:
         raise SubmissionError(result.error)
     return {name: tuple(value) for name, value in result.tests.items()}
@@ -106,6 +114,14 @@ def parse_arguments(argv):
                         help="grade on the workers of this Dask scheduler, e.g. "
                              "tcp://10.0.0.5:8786 (autograder/cluster.py); --jobs is then "
                              "ignored. Default: grade on this machine")
+    parser.add_argument("--secret-file", type=Path, metavar="PATH",
+                        help="a file outside the repository holding the grading secret: the "
+                             "hidden tests then also draw cases from it, the student id and "
+                             "the file (autograder/secret.py). Default: the environment "
+                             "variable CNN_GRADING_SECRET, else no secret")
+    parser.add_argument("--secret", metavar="TEXT",
+                        help="the grading secret itself (other users can see it in `ps`: "
+                             "prefer --secret-file or CNN_GRADING_SECRET)")
     arguments = parser.parse_args(argv)
     if arguments.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -123,6 +139,16 @@ def main(argv=None):
         print(f"error: refusing to grade without a sandbox: {problem} "
               "(or pass --unsafe-no-sandbox for notebooks you trust)", file=sys.stderr)
         return 2
+    try:
+        secret = read_secret(arguments.secret, arguments.secret_file, repository=COURSE_ROOT)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if secret is None:
+        print(NO_SECRET, file=sys.stderr)
+    elif arguments.unsafe_no_sandbox and arguments.secret_file:
+        print("warning: with --unsafe-no-sandbox, a submission's code can read "
+              f"{arguments.secret_file}", file=sys.stderr)
     output = arguments.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
     with open(output / ".grading.lock", "a+", encoding="utf-8") as lock:
@@ -137,11 +163,12 @@ def main(argv=None):
         lock.truncate()
         lock.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
         lock.flush()
-        return run(arguments, output)
+        return run(arguments, output, secret)
 
 
-def run(arguments, output):
-    """Grade the submissions into `output` (the caller holds its lock)."""
+def run(arguments, output, secret=None):
+    """Grade the submissions into `output` (the caller holds its lock), with the grading
+    `secret` (autograder/secret.py) or without one."""
     started = time.perf_counter()
     limits = Limits(cell_timeout=arguments.cell_timeout,
                     notebook_timeout=arguments.notebook_timeout,
@@ -169,13 +196,15 @@ def run(arguments, output):
     if ensure_gradebook(gradebook, template):
         for result in store.latest.values():
             record(gradebook, result)
-    fingerprints = {lesson: tests_fingerprint(lesson) for lesson in {s.lesson for s in submissions}}
+    fingerprints = {lesson: tests_fingerprint(lesson) + fingerprint_tag(secret)
+                    for lesson in {s.lesson for s in submissions}}
     versions = graded_versions(gradebook)
     to_grade = [s for s in submissions if arguments.force
                 or not store.is_current(s, fingerprints[s.lesson], versions)]
     counts = {"graded": 0, "unchanged": len(submissions) - len(to_grade), "errors": 0}
     tasks = [Task(s.student, s.lesson, str(_kept(s, scratch, output)), s.digest,
-                  fingerprints[s.lesson]) for s in to_grade]
+                  fingerprints[s.lesson], student_key(secret, s.student, s.digest))
+             for s in to_grade]
     progress = _progress_bar(len(tasks), arguments.quiet)
     timings = open(output / "timings.tsv", "a", encoding="utf-8")
     if timings.tell() == 0:

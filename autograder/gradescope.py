@@ -10,9 +10,17 @@ cell with its points. A test's name and output come from the student version onl
 cell's grade_id and the first line of its docstring; "passed" or "did not pass"): no
 hidden-test code, traceback or message from a hidden assert is ever written.
 
+With a grading secret (`export gradescope LESSON DIR --secret-file PATH` puts it in the
+bundle as SECRET_NAME), the hidden tests also draw cases from it, the submitter's Gradescope
+id (submission_metadata.json) and the file (autograder/secret.py). The file is read and
+deleted before the student's kernel starts: each submission runs in a fresh container, and
+where Gradescope's container gives no bubblewrap the kernel could otherwise read it. Only
+the submission's key is kept.
+
 Gradescope's specification: https://gradescope-autograders.readthedocs.io/en/latest/specs/
 """
 
+import argparse
 import json
 import sys
 import time
@@ -20,6 +28,7 @@ from pathlib import Path
 
 
 MEMORY_NOTE = {"10_keras_mlp_cnn": "2 GB", "11_transfer_learning": "2 GB"}
+SECRET_NAME = "grading_secret"  # in the bundle, i.e. /autograder/source/grading_secret
 
 
 def setup_script(lesson=None):
@@ -64,8 +73,11 @@ python3.11 -m venv /autograder/venv
 {build}{note}"""
 
 
-def run_autograder_script(lesson):
-    """run_autograder: Gradescope runs it in /autograder for every submission."""
+def run_autograder_script(lesson, secret=False):
+    """run_autograder: Gradescope runs it in /autograder for every submission.
+
+    With `secret`, it grades with the bundle's secret file (SECRET_NAME)."""
+    option = f" \\\n  --secret-file /autograder/source/{SECRET_NAME}" if secret else ""
     return f"""#!/usr/bin/env bash
 # Gradescope: grade the notebook in /autograder/submission, write results.json.
 set -uo pipefail
@@ -74,7 +86,7 @@ export PYTHONPATH=/autograder/source TF_CPP_MIN_LOG_LEVEL=2 COURSE_PROGRESS=off
 export PATH="/autograder/venv/bin:$PATH"
 mkdir -p /autograder/results
 /autograder/venv/bin/python -m autograder.gradescope /autograder/submission \\
-  /autograder/results/results.json {lesson}
+  /autograder/results/results.json {lesson}{option}
 """
 
 
@@ -188,11 +200,25 @@ def main(argv=None):
     from autograder.course import LESSONS, SOLUTIONS, notebook_name
     from autograder.grade import grade_notebook
     from autograder.gradebook_merge import lesson_tests
+    from autograder.secret import NO_SECRET, gradescope_student, read_secret
     from autograder.submissions import SubmissionError
     from autograder.template import course_template
 
-    submission_dir, results_path, lesson = (argv or sys.argv[1:])[:3]
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope")
+    parser.add_argument("submission_dir")
+    parser.add_argument("results_path")
+    parser.add_argument("lesson")
+    parser.add_argument("--secret-file", type=Path)
+    arguments = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    submission_dir, results_path, lesson = (arguments.submission_dir, arguments.results_path,
+                                            arguments.lesson)
     start = time.perf_counter()
+    secret = read_secret(secret_file=arguments.secret_file)
+    if arguments.secret_file is not None:
+        arguments.secret_file.unlink(missing_ok=True)  # out of the kernel's reach
+    if secret is None:
+        print(NO_SECRET)
+    student = gradescope_student(Path(submission_dir).parent / "submission_metadata.json")
     release = LESSONS / lesson / notebook_name(lesson)
     written = written_answers(release)
     names = test_names(release)
@@ -202,7 +228,8 @@ def main(argv=None):
         from autograder.sandbox import bubblewrap_problem
 
         scores = grade_notebook(find_notebook(submission_dir, lesson), lesson,
-                                sandboxed=bubblewrap_problem() is None)
+                                sandboxed=bubblewrap_problem() is None, secret=secret,
+                                student=student)
         report = results(scores, names, time.perf_counter() - start, written=written)
     except SubmissionError as error:
         maxima = lesson_tests(course_template([lesson]) / "gradebook.db")[lesson]

@@ -16,7 +16,7 @@ import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -31,6 +31,7 @@ class Task:
     path: str
     digest: str
     fingerprint: str = ""
+    draw_key: str = field(default="", repr=False)  # autograder.secret.student_key; never shown
 
 
 _grader = None
@@ -45,7 +46,8 @@ def _start_worker(template, library, workdir, limits, output, sandboxed):
 
 def _grade(task):
     grader, output = _grader
-    result = grader.grade(task.student, task.lesson, task.path, output=output)
+    result = grader.grade(task.student, task.lesson, task.path, output=output,
+                          draw_key=task.draw_key)
     result.digest, result.fingerprint = task.digest, task.fingerprint
     result.worker = str(os.getpid())
     return result.to_dict()

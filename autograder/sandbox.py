@@ -143,6 +143,8 @@ class Sandbox:
         self.prelude = ""  # the lesson's imports, bound in every test (autograder.checker)
         self.test_imports = {}  # grade_id: a test cell's visible imports, run in the kernel
         self.removed_references = ()  # "module:qualname" stripped from the library (references.py)
+        self.draw_key = ""  # the test runner's key of drawn cases (autograder/secret.py): never
+        # in the kernel's command or environment
         self.cell_seconds = 0.0  # wall time in the notebook's code cells, tests included
         self.process_id = None
         self.deadline = None  # time.monotonic() at which the notebook's time is up

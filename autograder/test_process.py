@@ -131,7 +131,7 @@ class TestRunner:
         self.warmed = set()
 
     def run(self, connection, source, name, prelude, seconds, memory_bytes, cpu_seconds,
-            removed=()):
+            removed=(), draw_key=""):
         """Run one test cell in the child; returns (outputs as plain dicts, CPU seconds used).
 
         Inputs:
@@ -141,6 +141,7 @@ class TestRunner:
           cpu_seconds: CPU time the test may use
         - removed: the references stripped from the kernel's course_lib ("module:qualname"):
           the kernel gets them as functions called back here (remote.Channel)
+        - draw_key: the submission's key of drawn cases (autograder/secret.py, hex), or ""
 
         Raises TestStopped when a limit is passed or the child dies; the child is then killed.
         """
@@ -151,7 +152,7 @@ class TestRunner:
             socket.send_fds(self.control, [b"T"], [connection.fileno()])
             wire.send_frame(self.control, {"source": source, "name": name, "prelude": prelude,
                                            "seconds": seconds, "memory_bytes": memory_bytes,
-                                           "removed": list(removed)})
+                                           "removed": list(removed), "draw_key": draw_key})
         except OSError as error:
             self._stopped(f"the test's process could not be reached ({error})")
         deadline = time.monotonic() + seconds + GRACE_SECONDS
@@ -220,7 +221,8 @@ def serve(control):
             outputs = run_test_cell(job["source"],
                                     Channel(connection, time.monotonic() + float(job["seconds"]),
                                             removed=job.get("removed", ())),
-                                    job["name"], job["prelude"])
+                                    job["name"], job["prelude"],
+                                    bytes.fromhex(job.get("draw_key") or "") or None)
             connection.settimeout(5)
             try:
                 wire.send_frame(connection, {"op": "done"})

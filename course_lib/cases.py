@@ -15,13 +15,14 @@ the course_lib reference.
 Introduced in lesson 03.
 """
 
-from course_lib._sampling import DTYPES, _array, _rng
+from course_lib._sampling import DTYPES, _array, _rng, with_drawn_cases
 # The generators of lessons 01, 02 and 04 live in course_lib/cases_forward.py.
 from course_lib.cases_forward import (conv1d_cases, conv2d_cases, conv_params_cases,  # noqa: F401
                                       correlate2d_cases, dense_cases, mlp_sizes_cases,
                                       relu_cases, softmax_cases)
 
 
+@with_drawn_cases
 def conv_output_size_cases(seed, count=60):
     """(n, f, stride, padding) for conv_output_size: 'valid', 'same' and int paddings."""
     rng = _rng(seed)
@@ -36,6 +37,7 @@ def conv_output_size_cases(seed, count=60):
     return cases
 
 
+@with_drawn_cases
 def conv_output_shape_cases(seed, count=30):
     """(input_shape, filters, kernel_arg, strides_arg, padding) for conv_output_shape.
 
@@ -56,6 +58,7 @@ def conv_output_shape_cases(seed, count=30):
     return cases
 
 
+@with_drawn_cases
 def pool_output_shape_cases(seed, count=30):
     """(input_shape, pool_arg, strides_arg, padding) for pool_output_shape.
 
@@ -80,6 +83,7 @@ def pool_output_shape_cases(seed, count=30):
     return cases
 
 
+@with_drawn_cases
 def pool_cases(seed, count=8, ties=False):
     """(x, pool_size, stride) for the pooling exercises of lesson 05 (ints, 'valid').
 
@@ -106,6 +110,7 @@ def pool_cases(seed, count=8, ties=False):
     return cases
 
 
+@with_drawn_cases
 def conv_backward_cases(seed, count=8):
     """(x, w, b, dout, stride, padding) for conv2d_backward (int stride and padding).
 
@@ -136,6 +141,7 @@ def conv_backward_cases(seed, count=8):
     return cases
 
 
+@with_drawn_cases
 def dropout_cases(seed, count=6):
     """(x, rate, seed) for dropout: any shape (1-D to 4-D), rates in [0, 1), both dtypes."""
     rng = _rng(seed)
@@ -147,6 +153,7 @@ def dropout_cases(seed, count=6):
     return cases
 
 
+@with_drawn_cases
 def batchnorm_cases(seed, count=6):
     """(x, gamma, beta) for batch normalization: (N, D) and (N, H, W, C), spreads small and large."""
     rng = _rng(seed)
@@ -161,6 +168,7 @@ def batchnorm_cases(seed, count=6):
     return cases
 
 
+@with_drawn_cases
 def optimizer_cases(seed, count=6, steps=6):
     """(w, gradients, hyper) for sgd_step and adam_step.
 

@@ -3,9 +3,10 @@
 Introduced in lesson 01.
 """
 
-from course_lib._sampling import DTYPES, _array, _rng
+from course_lib._sampling import DTYPES, _array, _rng, with_drawn_cases
 
 
+@with_drawn_cases
 def dense_cases(seed, count=8):
     """(x, w, b) for dense_forward: any (N, D) x (D, M), a batch of one, both dtypes, magnitudes."""
     rng = _rng(seed)
@@ -20,6 +21,7 @@ def dense_cases(seed, count=8):
     return cases
 
 
+@with_drawn_cases
 def relu_cases(seed, count=6):
     """x for relu_forward: any shape (1-D to 4-D, a size of one), both dtypes, tiny to huge."""
     rng = _rng(seed)
@@ -31,6 +33,7 @@ def relu_cases(seed, count=6):
     return cases
 
 
+@with_drawn_cases
 def softmax_cases(seed, count=8):
     """Logits x of shape (N, C) for softmax: a row or a class of one, both dtypes,
     tiny logits and huge ones (spreads of thousands) whose largest entry is anywhere in the row."""
@@ -46,6 +49,7 @@ def softmax_cases(seed, count=8):
     return cases
 
 
+@with_drawn_cases
 def mlp_sizes_cases(seed, count=10):
     """Layer widths (input first) for mlp_param_count: 2 to 7 layers, widths 1 to 30,000."""
     rng = _rng(seed)
@@ -56,6 +60,7 @@ def mlp_sizes_cases(seed, count=10):
     return cases
 
 
+@with_drawn_cases
 def conv_params_cases(seed, count=12):
     """(filters, kernel_size, d_in) for conv_params: ints, 1 to 512 filters and channels."""
     rng = _rng(seed)
@@ -65,6 +70,7 @@ def conv_params_cases(seed, count=12):
     return cases
 
 
+@with_drawn_cases
 def conv1d_cases(seed, count=10):
     """(x, w) for conv1d: lengths f <= n, odd and even, f == 1 and f == n, both dtypes."""
     rng = _rng(seed)
@@ -78,6 +84,7 @@ def conv1d_cases(seed, count=10):
     return cases
 
 
+@with_drawn_cases
 def correlate2d_cases(seed, count=8):
     """(image, kernel) for correlate2d_single: rectangular images and kernels, KH <= H, KW <= W."""
     rng = _rng(seed)
@@ -93,6 +100,7 @@ def correlate2d_cases(seed, count=8):
     return cases
 
 
+@with_drawn_cases
 def conv2d_cases(seed, count=8):
     """(x, w, b, stride, padding) for conv2d_forward: rectangular inputs and kernels, an int
     stride (larger than the kernel too), padding 'valid', 'same' (odd and even totals) or an int,

@@ -5,15 +5,19 @@ One sandboxed run of `python -m autograder.grade` grades a small class of lesson
 attack on the boundary (tests/boundary_notebooks.py): an answer object that lies
 when compared, 128 bytes announcing 30 million array elements, a function that
 writes into the test's own objects, one that reads the test's function, a
-"network" that looks the answers up, and answers that call the course's reference
+"network" that looks the answers up, answers that call the course's reference
 around the "your own function" check (seven routes, one exercise each, in two
 lesson-01 notebooks and one of lesson 03, whose answer keeps the course's
-conv_output_size given during one test to call it in another). Then:
+conv_output_size given during one test to call it in another), and a table of
+answers to the repository's public cases that also searches its sandbox for the
+grading secret. The batch is graded with a grading secret (autograder/secret.py). Then:
 
 - every attacker scores what its real work deserves, test by test, and the
   solutions full marks;
 - nothing of the test's code reaches the student's kernel (what the reader
   printed) or the feedback;
+- the secret is nowhere the kernel can look, nor in any file the run writes, and
+  the table of public answers loses the points stock nbgrader gives it;
 - the control: stock nbgrader, which runs the tests in the student's kernel,
   gives the same attack notebooks the points they do not deserve (every reference
   route full marks) and lets them read the test's code.
@@ -22,6 +26,7 @@ conv_output_size given during one test to call it in another). Then:
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -30,6 +35,7 @@ import pytest
 from autograder.course import COURSE_ROOT, LESSONS, SOLUTIONS, autograde
 from autograder.template import course_copy
 from autograder.feedback import leaks_hidden_code
+from autograder.secret import NO_SECRET, student_key
 from tests import boundary_notebooks as attacks
 from tests.variants import build_notebook
 
@@ -65,6 +71,8 @@ ATTACKS = {
         {"test_pool_output_shape"}),
 }
 REFERENCE_ROUTES = ("reference_saved_or_copied", "reference_check_patched", "stand_in_kept")
+# The batch's grading secret; LOOKUP_PUBLIC_CASES searches for it (spelled in two halves).
+SECRET = "cnn-boundary-grading-secret-5be0c1d8a3f94e27"
 # What the hidden test's own function says, which the reader must never see.
 HIDDEN_SOURCE = "h=step)"  # in the hidden test only (course_lib.checks has the same lambdas)
 
@@ -85,6 +93,12 @@ def notebook_for(work, student, lesson, replace):
                           work / f"{student}.json")
 
 
+ATTACKS["lookup_public_cases"] = ("01_dense_layers", {
+    "dense_forward": attacks.LOOKUP_PUBLIC_CASES,
+    "relu_forward": solution_source("01_dense_layers", "relu_forward")
+    + attacks.SHOW_SECRET_SEARCH}, {"test_dense_forward"})
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     work = tmp_path_factory.mktemp("boundary")
@@ -98,10 +112,12 @@ def batch(tmp_path_factory):
         notebooks[(student, lesson)] = notebook_for(work, student, lesson, replace)
     for (student, lesson), path in notebooks.items():
         (folder / f"{student}_{lesson}.ipynb").write_bytes(path.read_bytes())
+    secret_file = work / "grading-secret.txt"  # outside the repository
+    secret_file.write_text(SECRET, encoding="utf-8")
     run = subprocess.run(
         [sys.executable, "-m", "autograder.grade", str(folder), "--output", str(output),
          "--jobs", "2", "--cell-timeout", "60", "--notebook-timeout", "300",
-         "--memory-limit", "3", "--quiet"],
+         "--memory-limit", "3", "--quiet", "--secret-file", str(secret_file)],
         cwd=COURSE_ROOT, capture_output=True, text=True, timeout=900,
         env=dict(os.environ, HOME=str(work)))
     with open(output / "grades.csv", newline="", encoding="utf-8") as stream:
@@ -178,3 +194,26 @@ def test_control_stock_nbgrader_is_fooled_by_the_same_notebooks(batch):
         assert all(tests[name][0] == tests[name][1] > 0 for name in fails), (student, tests)
     stock_text = printed(batch["course"], "reads_test_code", "06_backprop_gradcheck")
     assert HIDDEN_SOURCE in stock_text
+
+
+def test_the_secret_defeats_a_table_of_public_answers_and_stays_out_of_reach(batch):
+    """Stock nbgrader (the public cases only) gives the table full marks; graded with the
+    secret it loses them (test_attackers_score_what_their_work_deserves). While the hidden
+    test called it, it searched its sandbox (environment, every process's environment and
+    command line, every file outside the system's and Python's) and found no secret; no
+    file of the run holds the secret or a submission's key."""
+    stock = batch["stock"][("lookup_public_cases", "01_dense_layers")].tests
+    assert stock["test_dense_forward"][0] == stock["test_dense_forward"][1] > 0, stock
+    text = printed(batch["output"], "lookup_public_cases", "01_dense_layers")
+    search = re.search(r"SECRET SEARCH: \[\((\d+), \[(.*?)\]\)\]", text)
+    assert search and int(search[1]) > 20 and search[2] == "", text[-2000:]
+    assert NO_SECRET not in batch["run"].stderr
+    with open(batch["output"] / "results.jsonl", encoding="utf-8") as stream:
+        rows = [json.loads(line) for line in stream]
+    secrets = {SECRET.encode()} | {student_key(SECRET, row["student"], row["digest"]).encode()
+                                   for row in rows}
+    assert len(secrets) == len(rows) + 1
+    for path in batch["output"].rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(secret in data for secret in secrets), path

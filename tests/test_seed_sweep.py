@@ -4,8 +4,10 @@ A graded test cell that calls a case generator (`dense_cases(1234, ...)`) is
 judged here with other seeds: the solution and every alternative correct
 answer of tests/variants must pass with every seed tried (so a tolerance
 chosen too tight, or a case the exercise's docstring does not admit, shows
-up), and each misconception must still fail the tests it targets with most of
-them (so it was not caught by luck of the committed seed).
+up), and each misconception must still fail the tests it targets with every
+one of them (so it was not caught by luck of the committed seed: the same
+mistake costs the same points whatever cases are drawn, and the cases a grading
+secret adds, tests/test_secret_cases.py, cannot change what it costs).
 
 The cells run in this process, in the namespace a student notebook would have
 after running top to bottom: the lesson's import cells and its solution cells
@@ -21,6 +23,7 @@ import re
 import matplotlib
 import pytest
 
+import course_lib.testing
 from autograder.course import SOLUTIONS, lesson_ids, notebook_name
 from tests.variants import variants_for
 
@@ -32,6 +35,14 @@ SOLUTION_SEEDS = range(1, 13)
 VARIANT_SEEDS = range(1, 9)
 CASES_CALL = re.compile(r"\b([a-z0-9_]+_cases)\((\d+)")
 NUMPY_LESSONS = [lesson for lesson in lesson_ids() if "01" <= lesson[:2] <= "09"]
+
+
+@pytest.fixture(autouse=True)
+def _heap_searched_once(monkeypatch):
+    """reference_disabled searches the heap for copies of a reference at each call (25 ms, most
+    of this module's time): remember the answers, as the grader's kernel side does for a cell.
+    Each answer's namespace starts a new memory (verdicts)."""
+    monkeypatch.setattr(course_lib.testing, "copies_cache", {}, raising=False)
 
 
 def _cells(lesson):
@@ -111,6 +122,8 @@ def _imports(source):
 def verdicts(lesson, replace, tests, seeds):
     """{grade_id: [seeds the test failed with, with the first line of each failure]}."""
     failures = {}
+    if getattr(course_lib.testing, "copies_cache", None) is not None:
+        course_lib.testing.copies_cache = {}  # new functions: search the heap again
     namespace = student_namespace(lesson, replace)
     for grade_id in tests:
         failures[grade_id] = []
@@ -149,7 +162,7 @@ def test_correct_answers_pass_with_every_seed(lesson):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", NUMPY_LESSONS)
-def test_misconceptions_fail_with_most_seeds(lesson):
+def test_misconceptions_fail_with_every_seed(lesson):
     tests = seeded_tests(lesson)
     if not tests:
         pytest.skip(f"{lesson} draws no cases from course_lib.cases")
@@ -161,7 +174,7 @@ def test_misconceptions_fail_with_most_seeds(lesson):
             continue
         for grade_id, failed in verdicts(lesson, variant.replace, targeted,
                                          VARIANT_SEEDS).items():
-            if len(failed) < len(VARIANT_SEEDS) / 2:
+            if len(failed) < len(VARIANT_SEEDS):
                 problems.append(f"{variant.name}: {grade_id} failed with only {len(failed)} of "
                                 f"{len(VARIANT_SEEDS)} seeds")
     assert not problems, "\n".join(problems)
