@@ -47,7 +47,7 @@ instructor: setup
 	  $(BIN)/jupyter lab --notebook-dir=. --port=$(LAB_PORT) $(ALLOW_ROOT)
 
 test: setup
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder --durations=20 $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder -m "not slow and not browser" $(PYTEST_ARGS)
