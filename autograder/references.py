@@ -162,6 +162,34 @@ def _module_file(root, module):
     return package if package.is_file() else root / relative.with_suffix(".py")
 
 
+def all_references():
+    """The references of every lesson's graded exercises (what a graded student copy lacks)."""
+    return tuple(sorted({name for folder in sorted(SOLUTIONS.iterdir())
+                         if (folder / f"{folder.name}.ipynb").is_file()
+                         for name in lesson_references(folder.name)}))
+
+
+def strip_references(root, removed):
+    """Strip the functions `removed` ("module:qualname") from the course_lib under `root`.
+
+    In place: each definition becomes a placeholder (strip_functions), and every module
+    of `root`/course_lib but _unavailable.py is sealed (course_lib/_unavailable.py).
+    """
+    root = Path(root)
+    by_module = {}
+    for name in removed:
+        module, _, qualified = name.partition(":")
+        by_module.setdefault(module, []).append(qualified)
+    for module, names in by_module.items():
+        path = _module_file(root, module)
+        path.write_text(strip_functions(path.read_text(encoding="utf-8"), names),
+                        encoding="utf-8")
+    for path in sorted((root / "course_lib").rglob("*.py")):
+        if path.name != "_unavailable.py":
+            with open(path, "a", encoding="utf-8") as stream:
+                stream.write(SEAL_LINE)
+
+
 def lesson_library(library, lesson):
     """The sandbox's library for grading `lesson`: `library` with `lesson`'s references stripped.
 
@@ -185,18 +213,7 @@ def lesson_library(library, lesson):
         # Never compiled files: a .pyc of the pristine copy holds the references' code.
         shutil.copytree(library, building, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        by_module = {}
-        for name in removed:
-            module, _, qualified = name.partition(":")
-            by_module.setdefault(module, []).append(qualified)
-        for module, names in by_module.items():
-            path = _module_file(building, module)
-            path.write_text(strip_functions(path.read_text(encoding="utf-8"), names),
-                            encoding="utf-8")
-        for path in sorted((building / "course_lib").rglob("*.py")):
-            if path.name != "_unavailable.py":
-                with open(path, "a", encoding="utf-8") as stream:
-                    stream.write(SEAL_LINE)
+        strip_references(building, removed)
         os.rename(building, target)
     except OSError:
         if not target.is_dir():  # not a concurrent build that won

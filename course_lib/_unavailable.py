@@ -10,11 +10,17 @@ except to course_lib's own code, which keeps importing and calling it (a demo
 that needs the reference then says "not available while grading").
 
 Nothing here is used by the public course_lib: in a learner's own notebook
-every reference is there.
+every reference is there. A student copy of a course graded for credit
+(tools/student_repo.py --graded) is stripped the same way, of every lesson's
+references: there the message says the function is not in this copy.
 """
 
 import sys
 import types
+from pathlib import Path
+
+# A graded student copy stores its checks' answers there (course_lib/checks/_expected.py).
+GRADED_COPY = (Path(__file__).resolve().parent / "checks" / "expected").is_dir()
 
 
 class NotAvailableWhileGrading(RuntimeError):
@@ -23,6 +29,9 @@ class NotAvailableWhileGrading(RuntimeError):
 
 def message(name):
     """The error's text for reference `name`."""
+    if GRADED_COPY:
+        return (f"{name} is not in this copy of the course: this exercise asks you to write "
+                "it yourself")
     return (f"{name} is not available while grading: this exercise asks you to write it "
             "yourself")
 

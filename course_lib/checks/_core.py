@@ -25,12 +25,12 @@ import numpy as np
 from course_lib import progress
 from course_lib.checks._compare import (OUT, NotATuple, _copy, _describe,  # noqa: F401 (OUT)
                                        _describe_inputs, first_difference, same_answer)
+from course_lib.checks._expected import CURRENT_LESSON, fingerprint, remembered
 
 PASS_NOTE = ("The graded tests try more cases than these, including some you have not "
              "seen, so a pass here is a good sign, not a promise of full marks.")
 
 
-CURRENT_LESSON = contextvars.ContextVar("current_lesson", default="?")
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 
@@ -89,7 +89,8 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
     Inputs:
     - name: the exercise name shown to the learner
     - function: the learner's function
-    - reference: the course_lib function that gives the expected answer
+    - reference: the course_lib function that gives the expected answer (in a graded
+      student copy, which has no reference, the answers stored from it: _expected.py)
     - cases: a list of Case
     - mistakes: Mistake objects tried, in order, when a case fails
     - generic_hint: shown when no known mistake matches, and as extra help
@@ -106,9 +107,17 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
 
     Returns True when every case passed.
     """
-    outcome, hint = _first_failure(name, function, reference, cases, mistakes, generic_hint,
-                                   output or (lambda result: result), compare, parts,
-                                   inputs_read_only, mistake_compare or compare)
+    pick = output or (lambda result: result)
+
+    def expected(number, case):
+        key = f"case {number}: {fingerprint((case.args, case.kwargs))}"
+        return remembered(name, key, lambda: _lenient(pick, _call(reference, case)))
+
+    parameters = remembered(name, "parameters", lambda: _parameter_names(reference))
+    outcome, hint = _first_failure(name, function, _signed(parameters), cases, mistakes,
+                                   generic_hint,
+                                   pick, compare, parts, inputs_read_only,
+                                   mistake_compare or compare, expected)
     return finish(name, outcome, hint=hint, generic_hint=generic_hint,
                   passed_text=f"all {len(cases)} checks passed")
 
@@ -208,16 +217,37 @@ def _changed_inputs(reference, case, args, kwargs):
     return changed
 
 
+def _parameter_names(function):
+    try:
+        return [name for name in inspect.signature(function).parameters]
+    except (TypeError, ValueError):
+        return []
+
+
+def _signed(names):
+    """A function that does nothing, with parameters `names`: what the reports read them from."""
+    def signed(*args, **kwargs):
+        raise NotImplementedError
+    signed.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names])
+    return signed
+
+
 def _same_error(first, second):
     return type(first) is type(second) and str(first) == str(second)
 
 
 def _first_failure(name, function, reference, cases, mistakes, generic_hint, pick, compare,
-                   parts=None, inputs_read_only=True, mistake_compare=None):
-    """Print the first failing case; return (outcome, hint)."""
+                   parts=None, inputs_read_only=True, mistake_compare=None, expect=None):
+    """Print the first failing case; return (outcome, hint).
+
+    `reference` gives the parameters' names; `expect(number, case)` the expected
+    answer (default: `reference`'s answer).
+    """
     mistake_compare = mistake_compare or compare
+    expect = expect or (lambda number, case: _lenient(pick, _call(reference, case)))
     for number, case in enumerate(cases, start=1):
-        expected = _lenient(pick, _call(reference, case))
+        expected = expect(number, case)
         args, kwargs = _copy(case.args), _copy(case.kwargs)
         try:
             with np.errstate(all="ignore"):
