@@ -12,7 +12,8 @@ that needs the reference then says "not available while grading").
 Nothing here is used by the public course_lib: in a learner's own notebook
 every reference is there. A student copy of a course graded for credit
 (tools/student_repo.py --graded) is stripped the same way, of every lesson's
-references: there the message says the function is not in this copy.
+references, but not sealed: there a placeholder can be imported, and says when
+called that the function is not in this copy.
 """
 
 import sys
@@ -30,8 +31,8 @@ class NotAvailableWhileGrading(RuntimeError):
 def message(name):
     """The error's text for reference `name`."""
     if GRADED_COPY:
-        return (f"{name} is not in this copy of the course: this exercise asks you to write "
-                "it yourself")
+        return (f"{name} is not in this copy of the course (it is one of the exercises you "
+                f"write yourself): this cell needs your own {name}")
     return (f"{name} is not available while grading: this exercise asks you to write it "
             "yourself")
 

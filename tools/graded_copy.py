@@ -5,7 +5,9 @@ student copy as usual, then, in the copy only:
 
 - strips every lesson's graded references from course_lib, as the grading sandbox
   strips one lesson's (autograder/references.py): each definition becomes a
-  placeholder that raises "not in this copy of the course", and every module is sealed;
+  placeholder that raises "not in this copy of the course" when called. The modules
+  are not sealed: a lesson's `from course_lib.summary import summary as
+  reference_summary` still runs, and only a demo that calls it says it needs yours;
 - stores what the instant checks expect (course_lib/checks/expected/lessonNN.pkl),
   computed here by running each check on its reference with the instructor's
   course_lib (course_lib/checks/_expected.py): the copy's checks compare with those.
@@ -60,7 +62,7 @@ def make_graded(target):
     target = Path(target)
     removed = all_references()
     answers = record_answers()  # before stripping: from the instructor's course_lib
-    strip_references(target, removed)
+    strip_references(target, removed, seal=False)
     folder = target / "course_lib" / "checks" / "expected"
     for lesson, lesson_answers in sorted(answers.items()):
         _expected.write(lesson, lesson_answers, folder)
