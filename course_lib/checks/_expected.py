@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import inspect
 import pickle
 from pathlib import Path
 
@@ -63,6 +64,48 @@ def _feed(digest, value):
                       .encode())
     else:
         digest.update(f"{type(value).__name__} {value!r};".encode())
+
+
+class Raised:
+    """What a call raised, as data: its exception's type name and text."""
+
+    def __init__(self, error):
+        self.kind, self.text = type(error).__name__, str(error)
+
+    def same(self, error):
+        """True when `error` is of the same type (by name) with the same text."""
+        return type(error).__name__ == self.kind and str(error) == self.text
+
+
+def outcome_of(compute):
+    """compute()'s value (NumPy warnings silenced), or Raised for what it raised."""
+    try:
+        with np.errstate(all="ignore"):
+            return compute()
+    except Exception as error:  # a known mistake may raise: that is its answer
+        return Raised(error)
+
+
+def parameter_names(function):
+    """The names of `function`'s parameters ([] when it has no signature)."""
+    try:
+        return list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def signed(names):
+    """A function with parameters `names` that only raises: the reports read names from it."""
+    def stand_in(*args, **kwargs):
+        raise NotImplementedError
+    stand_in.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names])
+    return stand_in
+
+
+def is_recording():
+    """True inside `recording()`."""
+    return _RECORDING.get() is not None
 
 
 def path(lesson):
