@@ -82,7 +82,21 @@ for lesson in json.loads(sys.argv[4]):
             with contextlib.redirect_stdout(io.StringIO()) as out:
                 row[kind] = [check(function), out.getvalue()]
         results[name] = row
-print(json.dumps({"present": present, "results": results}))
+# A course_lib function built on an exercise uses the learner's own once it passes its check.
+import __main__
+from course_lib import layers
+from course_lib._unavailable import NotAvailableWhileGrading
+ns = student_namespace("02_convolution_by_hand", {})
+x, w, b = np.ones((1, 4, 4, 1)), np.ones((2, 2, 1, 1)), np.zeros(1)
+delegated = {}
+for kind, function in [("stub", stub), ("solution", ns["conv2d_forward"])]:
+    __main__.conv2d_forward = function
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        try:
+            delegated[kind] = [layers.conv2d_forward(x, w, b)[0].tolist(), out.getvalue()]
+        except NotAvailableWhileGrading as error:
+            delegated[kind] = [None, str(error)]
+print(json.dumps({"present": present, "results": results, "delegated": delegated}))
 '''
 NUMPY_LESSONS = ["01_dense_layers", "02_convolution_by_hand", "03_stride_padding_shapes",
                  "04_counting_parameters", "05_pooling", "06_backprop_gradcheck",
@@ -184,6 +198,17 @@ def test_graded_copy_checks_pass_on_solutions_and_fail_otherwise(check_results):
         assert passed is False and "✗" in text and "expected" in text, f"{name}: {text}"
     # Known mistakes built on a stripped reference are still recognised (stored answers).
     assert "do not flip the kernel" in wrong["conv2d_forward"][1]
+
+
+def test_graded_copy_demos_use_the_learners_function(check_results):
+    """In the copy, a course_lib function whose reference is stripped raises "this cell needs
+    your own conv2d_forward" while the notebook's conv2d_forward is a stub, and calls the
+    notebook's own once it passes its check, saying so in one line."""
+    stub_output, stub_text = check_results["delegated"]["stub"]
+    assert stub_output is None and "needs your own conv2d_forward" in stub_text
+    output, note = check_results["delegated"]["solution"]
+    assert output == [[[[4.0], [4.0], [4.0]]] * 3]
+    assert note.count("uses yours") == 1
 
 
 def test_stored_answers_are_tied_to_their_inputs(tmp_path, monkeypatch):
