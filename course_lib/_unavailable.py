@@ -16,12 +16,22 @@ references, but not sealed: there a placeholder can be imported, and says when
 called that the function is not in this copy.
 """
 
+import functools
+import json
 import sys
 import types
 from pathlib import Path
 
-# A graded student copy stores its checks' answers there (course_lib/checks/_expected.py).
-GRADED_COPY = (Path(__file__).resolve().parent / "checks" / "expected").is_dir()
+# A graded student copy stores its checks' answers there (course_lib/checks/_expected.py),
+# and in lessons.json the lesson of each function it lacks ({"conv2d_forward": "02"}).
+EXPECTED = Path(__file__).resolve().parent / "checks" / "expected"
+GRADED_COPY = EXPECTED.is_dir()
+
+
+@functools.lru_cache(maxsize=None)
+def _lessons():
+    path = EXPECTED / "lessons.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 class NotAvailableWhileGrading(RuntimeError):
@@ -31,8 +41,11 @@ class NotAvailableWhileGrading(RuntimeError):
 def message(name):
     """The error's text for reference `name`."""
     if GRADED_COPY:
+        lesson = _lessons().get(name)
+        where = f" (copy it from your lesson {lesson})" if lesson else ""
         return (f"{name} is not in this copy of the course (it is one of the exercises you "
-                f"write yourself): this cell needs your own {name}")
+                f"write yourself): this cell needs your own {name}: define it in this "
+                f"notebook{where}, run that cell, then this one again")
     return (f"{name} is not available while grading: this exercise asks you to write it "
             "yourself")
 

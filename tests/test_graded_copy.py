@@ -206,6 +206,7 @@ def test_graded_copy_demos_use_the_learners_function(check_results):
     notebook's own once it passes its check, saying so in one line."""
     stub_output, stub_text = check_results["delegated"]["stub"]
     assert stub_output is None and "needs your own conv2d_forward" in stub_text
+    assert "copy it from your lesson 02" in stub_text
     output, note = check_results["delegated"]["solution"]
     assert output == [[[[4.0], [4.0], [4.0]]] * 3]
     assert note.count("uses yours") == 1

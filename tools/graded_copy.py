@@ -10,7 +10,9 @@ student copy as usual, then, in the copy only:
   reference_summary` still runs, and only a demo that calls it says it needs yours;
 - stores what the instant checks expect (course_lib/checks/expected/lessonNN.pkl),
   computed here by running each check on its reference with the instructor's
-  course_lib (course_lib/checks/_expected.py): the copy's checks compare with those.
+  course_lib (course_lib/checks/_expected.py): the copy's checks compare with those;
+  and the lesson of each missing function (expected/lessons.json), which its message
+  names: a later lesson's demo needs the learner's own, defined in that notebook.
 
 The default copy keeps its references, for self-paced learners: a demo falls back to
 the course's function while an exercise is unfinished.
@@ -18,6 +20,7 @@ the course's function while an exercise is unfinished.
 
 import contextlib
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -25,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the instructor's autograder and course_lib
     sys.path.insert(0, str(ROOT))
 
-from autograder.references import all_references, strip_references  # noqa: E402
+from autograder.references import all_references, introduced_in, strip_references  # noqa: E402
 from course_lib import checks  # noqa: E402
 from course_lib.checks import _core, _expected  # noqa: E402
 
@@ -66,4 +69,8 @@ def make_graded(target):
     folder = target / "course_lib" / "checks" / "expected"
     for lesson, lesson_answers in sorted(answers.items()):
         _expected.write(lesson, lesson_answers, folder)
+    # The lesson of each missing function, for its message (course_lib/_unavailable.py).
+    lessons = {name.rpartition(":")[2]: introduced_in(name) for name in removed}
+    (folder / "lessons.json").write_text(json.dumps(lessons, indent=1, sort_keys=True) + "\n",
+                                         encoding="utf-8")
     return removed
