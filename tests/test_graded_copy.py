@@ -237,3 +237,17 @@ def test_stored_answers_are_tied_to_their_inputs(tmp_path, monkeypatch):
     finally:
         _expected.CURRENT_LESSON.reset(token)
         _expected.stored.cache_clear()
+
+
+def test_visible_test_helpers_accept_a_missing_reference():
+    """In a graded copy a test cell's reference_disabled(placeholder) disables nothing, and
+    upstream_replaced(f, helper=working_copy(placeholder)) leaves the learner's own helper."""
+    from course_lib import _unavailable
+    from course_lib.testing import reference_disabled, upstream_replaced, working_copy
+
+    missing = _unavailable.placeholder("conv_params", "course_lib.shapes")
+    namespace = {"conv_params": lambda *args: "the learner's own"}
+    exec("def summary():\n    return conv_params()", namespace)  # noqa: S102
+    with reference_disabled(missing):
+        with upstream_replaced(namespace["summary"], conv_params=working_copy(missing)):
+            assert namespace["summary"]() == "the learner's own"
