@@ -169,6 +169,7 @@ def test_graded_copy_has_no_reference_code(graded_copy):
     compiled = [path for path in graded_copy.rglob("*") if path.suffix in (".pyc", ".pyo")
                 or path.name == "__pycache__"]
     assert not compiled
+    assert not (graded_copy / "tools" / "graded_copy.py").exists()  # the instructor's tool
 
 
 def test_graded_copy_readme_says_which_copy(graded_copy):

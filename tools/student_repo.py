@@ -50,7 +50,8 @@ def public_files(root=ROOT):
     """The tracked files that go into the student copy."""
     return [path for path in tracked_files(root)
             if path.parts[0] not in EXCLUDED and (root / path).is_file()
-            and path != Path("tools/student_repo.py") and TEMPLATES not in path.parents]
+            and path not in (Path("tools/student_repo.py"), Path("tools/graded_copy.py"))
+            and TEMPLATES not in path.parents]
 
 
 def student_readme(root=ROOT, graded=False):
