@@ -18,6 +18,7 @@ help:
 	@echo "make release  regenerate lessons/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make bench    run the benchmarks in bench/"
 	@echo "make student-repo DIR=path  write a copy of the repository without solutions/"
+	@echo "               (GRADED=1: for a class graded for credit, without the references)"
 
 setup: $(STAMP)
 
@@ -69,10 +70,11 @@ demo-grade: setup
 bench: setup
 	$(BIN)/python bench/conv.py
 
-# A public copy for students: no solutions/, nothing that shows a hidden test.
+# A public copy for students: no solutions/, nothing that shows a hidden test. GRADED=1: the
+# copy for a class graded for credit, whose course_lib has no graded reference.
 student-repo:
-	@test -n "$(DIR)" || { echo "usage: make student-repo DIR=path/to/new/folder"; exit 2; }
-	$(PYTHON) tools/student_repo.py "$(DIR)"
+	@test -n "$(DIR)" || { echo "usage: make student-repo DIR=path/to/new/folder [GRADED=1]"; exit 2; }
+	$(PYTHON) tools/student_repo.py $(if $(filter 1 yes true,$(GRADED)),--graded) "$(DIR)"
 
 # Never removes a gradebook (gradebook.db holds grades) or grading-output/.
 clean:

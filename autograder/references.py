@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import tempfile
+import textwrap
 from pathlib import Path
 
 from autograder.course import SOLUTIONS
@@ -162,6 +163,70 @@ def _module_file(root, module):
     return package if package.is_file() else root / relative.with_suffix(".py")
 
 
+def all_references():
+    """The references of every lesson's graded exercises: what a graded student copy lacks.
+
+    As in `lesson_references`, one that a later lesson's solution cells call as the
+    course's version stays (lesson 04's summary uses the course's dense_params and
+    conv_output_shape), so that lesson does not depend on the earlier exercise, and so
+    does every reference such a kept one calls (conv_output_shape calls conv_output_size).
+    """
+    lessons = sorted(folder.name for folder in SOLUTIONS.iterdir()
+                     if (folder / f"{folder.name}.ipynb").is_file())
+    removed, kept = set(), set()
+    for index, lesson in enumerate(lessons):
+        used_later = set().union(*(used_by_solutions(later) for later in lessons[index + 1:]))
+        for name in lesson_references(lesson):
+            (kept if name.rpartition(":")[2] in used_later else removed).add(name)
+    while kept:
+        called = set().union(*(_names_called(name) for name in kept))
+        kept = {name for name in removed if name.rpartition(":")[2] in called}
+        removed -= kept
+    return tuple(sorted(removed))
+
+
+def _names_called(name):
+    """The names and attributes that function "module:qualname"'s code mentions, and the code
+    of the same module's functions it calls (a private helper), recursively."""
+    import importlib
+    import inspect
+
+    module_name, _, qualified = name.partition(":")
+    module = importlib.import_module(module_name)
+    names, todo = set(), [qualified]
+    while todo:
+        function = getattr(module, todo.pop(), None)
+        if not inspect.isfunction(function) or function.__module__ != module_name:
+            continue
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        found = ({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+                 | {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)})
+        todo.extend(found - names - {qualified})
+        names |= found
+    return names
+def strip_references(root, removed, seal=True):
+    """Strip the functions `removed` ("module:qualname") from the course_lib under `root`.
+
+    In place: each definition becomes a placeholder (strip_functions), and, with `seal`,
+    every module of `root`/course_lib but _unavailable.py is sealed
+    (course_lib/_unavailable.py). Unsealed (a graded student copy), a notebook can still
+    import a placeholder; it raises when called.
+    """
+    root = Path(root)
+    by_module = {}
+    for name in removed:
+        module, _, qualified = name.partition(":")
+        by_module.setdefault(module, []).append(qualified)
+    for module, names in by_module.items():
+        path = _module_file(root, module)
+        path.write_text(strip_functions(path.read_text(encoding="utf-8"), names),
+                        encoding="utf-8")
+    for path in sorted((root / "course_lib").rglob("*.py")) if seal else ():
+        if path.name != "_unavailable.py":
+            with open(path, "a", encoding="utf-8") as stream:
+                stream.write(SEAL_LINE)
+
+
 def lesson_library(library, lesson):
     """The sandbox's library for grading `lesson`: `library` with `lesson`'s references stripped.
 
@@ -185,18 +250,7 @@ def lesson_library(library, lesson):
         # Never compiled files: a .pyc of the pristine copy holds the references' code.
         shutil.copytree(library, building, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        by_module = {}
-        for name in removed:
-            module, _, qualified = name.partition(":")
-            by_module.setdefault(module, []).append(qualified)
-        for module, names in by_module.items():
-            path = _module_file(building, module)
-            path.write_text(strip_functions(path.read_text(encoding="utf-8"), names),
-                            encoding="utf-8")
-        for path in sorted((building / "course_lib").rglob("*.py")):
-            if path.name != "_unavailable.py":
-                with open(path, "a", encoding="utf-8") as stream:
-                    stream.write(SEAL_LINE)
+        strip_references(building, removed)
         os.rename(building, target)
     except OSError:
         if not target.is_dir():  # not a concurrent build that won

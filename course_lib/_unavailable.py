@@ -10,11 +10,28 @@ except to course_lib's own code, which keeps importing and calling it (a demo
 that needs the reference then says "not available while grading").
 
 Nothing here is used by the public course_lib: in a learner's own notebook
-every reference is there.
+every reference is there. A student copy of a course graded for credit
+(tools/student_repo.py --graded) is stripped the same way, of every lesson's
+references, but not sealed: there a placeholder can be imported, and says when
+called that the function is not in this copy.
 """
 
+import functools
+import json
 import sys
 import types
+from pathlib import Path
+
+# A graded student copy stores its checks' answers there (course_lib/checks/_expected.py),
+# and in lessons.json the lesson of each function it lacks ({"conv2d_forward": "02"}).
+EXPECTED = Path(__file__).resolve().parent / "checks" / "expected"
+GRADED_COPY = EXPECTED.is_dir()
+
+
+@functools.lru_cache(maxsize=None)
+def _lessons():
+    path = EXPECTED / "lessons.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 class NotAvailableWhileGrading(RuntimeError):
@@ -23,16 +40,30 @@ class NotAvailableWhileGrading(RuntimeError):
 
 def message(name):
     """The error's text for reference `name`."""
+    if GRADED_COPY:
+        lesson = _lessons().get(name)
+        where = f" (copy it from your lesson {lesson})" if lesson else ""
+        return (f"{name} is not in this copy of the course (it is one of the exercises you "
+                f"write yourself): this cell needs your own {name}: define it in this "
+                f"notebook{where}, run that cell, then this one again")
     return (f"{name} is not available while grading: this exercise asks you to write it "
             "yourself")
 
 
 def placeholder(name, module):
-    """A function named `name` of `module` that raises NotAvailableWhileGrading when called."""
+    """A function named `name` of `module` that raises NotAvailableWhileGrading when called.
+
+    In a graded student copy it calls the learner's own `name` instead, when the
+    notebook defines one that passes its instant check (`learners_own`), so that a demo
+    or a course_lib helper built on the exercise runs once the exercise is done.
+    """
     text = message(name)
 
     def unavailable(*args, **kwargs):
-        raise NotAvailableWhileGrading(text)
+        yours = learners_own(name) if GRADED_COPY else None
+        if yours is None:
+            raise NotAvailableWhileGrading(text)
+        return yours(*args, **kwargs)
 
     unavailable.__name__ = unavailable.__qualname__ = name
     unavailable.__module__ = module
@@ -42,6 +73,35 @@ def placeholder(name, module):
 
 
 _PLACEHOLDERS = {}  # id: placeholder (kept alive, so an id is never reused)
+_CHECKING = set()  # the names whose learner's function is being checked (no recursion)
+_NOTED = set()  # the names whose one-line note was printed
+
+
+def learners_own(name):
+    """The notebook's own function `name` when it passes its instant check, else None.
+
+    For a graded student copy (never while grading: the sandbox's placeholders only raise).
+    Prints a one-line note the first time a name is used so.
+    """
+    function = getattr(sys.modules.get("__main__"), name, None)
+    if not callable(function) or is_placeholder(function) or name in _CHECKING:
+        return None
+    from course_lib import checks
+
+    if name not in checks.REFERENCES:
+        return None
+    _CHECKING.add(name)
+    try:
+        passed = checks.passes(function, name)
+    finally:
+        _CHECKING.discard(name)
+    if not passed:
+        return None
+    if name not in _NOTED:
+        _NOTED.add(name)
+        print(f"(This copy of the course has no {name} of its own: this cell uses yours, "
+              "which passes its check.)")
+    return function
 
 
 def is_placeholder(value):

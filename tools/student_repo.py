@@ -15,6 +15,14 @@ badges) are copied from the instructor README. No git history is copied (it hold
 solution ever committed). DIR must not exist
 or be empty. `tests/test_student_repo.py` checks that no line of a hidden test or a
 solution region is left in the copy.
+
+Two copies, for two audiences (the copy's README says which one it is):
+
+- the default, open copy, for self-paced learners: course_lib keeps a working reference
+  of every exercise, which the demos fall back on while an exercise is unfinished;
+- `--graded` (`make student-repo DIR=... GRADED=1`), for a class graded for credit:
+  course_lib without any lesson's graded reference, its instant checks comparing with
+  expected outputs stored by this build (tools/graded_copy.py).
 """
 
 import shutil
@@ -28,6 +36,7 @@ EXCLUDED = ("solutions", "tests", "bench", ".ci", "autograder")
 TEMPLATES = Path("tools") / "student_repo"  # the copy's README.md and Makefile
 MARKERS = (("<!-- binder:start -->", "<!-- binder:end -->"),
            ("<!-- lessons:start -->", "<!-- lessons:end -->"))
+COPIES = ("public", "graded")  # the README template's <!-- copy:KIND:start --> blocks
 
 
 def tracked_files(root=ROOT):
@@ -41,12 +50,22 @@ def public_files(root=ROOT):
     """The tracked files that go into the student copy."""
     return [path for path in tracked_files(root)
             if path.parts[0] not in EXCLUDED and (root / path).is_file()
-            and path != Path("tools/student_repo.py") and TEMPLATES not in path.parents]
+            and path not in (Path("tools/student_repo.py"), Path("tools/graded_copy.py"))
+            and TEMPLATES not in path.parents]
 
 
-def student_readme(root=ROOT):
-    """tools/student_repo/README.md with the instructor README's Binder badge and lessons."""
+def student_readme(root=ROOT, graded=False):
+    """tools/student_repo/README.md with the instructor README's Binder badge and lessons,
+    and the paragraph of the graded or the public copy (without its markers)."""
     text = (Path(root) / TEMPLATES / "README.md").read_text(encoding="utf-8")
+    for kind in COPIES:
+        start, end = f"<!-- copy:{kind}:start -->\n", f"<!-- copy:{kind}:end -->\n"
+        if start not in text or end not in text:
+            raise ValueError(f"{TEMPLATES / 'README.md'} lacks the markers {start.strip()} ... "
+                             f"{end.strip()}")
+        keep = kind == ("graded" if graded else "public")
+        block = text[text.index(start) + len(start):text.index(end)] if keep else ""
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
     source = (Path(root) / "README.md").read_text(encoding="utf-8")
     for start, end in MARKERS:
         if start not in source or end not in source:
@@ -68,8 +87,12 @@ def release_steps(target, root=ROOT):
             f"git tag {tag} && git push origin {tag}"]
 
 
-def write_student_repo(target, root=ROOT):
-    """Copy the public files of `root` into `target`; returns the list copied."""
+def write_student_repo(target, root=ROOT, graded=False):
+    """Copy the public files of `root` into `target`; returns the list copied.
+
+    graded: leave every graded reference out of the copy's course_lib, and store what its
+    instant checks expect (tools/graded_copy.py).
+    """
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise ValueError(f"{target} is not empty; give a new folder")
@@ -81,21 +104,30 @@ def write_student_repo(target, root=ROOT):
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / path, destination)
         copied.append(path)
-    (target / "README.md").write_text(student_readme(root), encoding="utf-8")
+    (target / "README.md").write_text(student_readme(root, graded), encoding="utf-8")
     shutil.copy2(Path(root) / TEMPLATES / "Makefile", target / "Makefile")
+    if graded:
+        import graded_copy
+
+        graded_copy.make_graded(target)
     return copied
 
 
 def main(argv):
+    graded = "--graded" in argv
+    argv = [argument for argument in argv if argument != "--graded"]
     if len(argv) != 1:
-        print("usage: python tools/student_repo.py DIR", file=sys.stderr)
+        print("usage: python tools/student_repo.py [--graded] DIR", file=sys.stderr)
         return 2
     try:
-        copied = write_student_repo(argv[0])
+        copied = write_student_repo(argv[0], graded=graded)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {len(copied)} files to {argv[0]} (without {', '.join(EXCLUDED)}), with its "
+    kind = ("graded copy: course_lib without the graded references, instant checks on "
+            "stored answers" if graded else "open copy: course_lib with its references")
+    print(f"wrote {len(copied)} files to {argv[0]} ({kind}; without {', '.join(EXCLUDED)}), "
+          "with its "
           "own README.md and Makefile (`make lab`). Publish it, and tag the release: every "
           "lesson's Colab setup cell installs course_lib from that tag, and the Colab badges "
           "open the lessons at it:")

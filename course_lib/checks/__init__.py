@@ -12,7 +12,10 @@ never breaks or silently spoils a later figure.
 
 While a lesson is graded, its references are not in the grader's copy of
 course_lib (course_lib/_unavailable.py): its checks then say so in one line and
-return False, and `yours_or_reference` gives back your function.
+return False, and `yours_or_reference` gives back your function. A student copy
+of a course graded for credit has no graded reference either: there the checks
+compare with answers stored from the references (_expected.py), and
+`yours_or_reference` says in one line that a cell needs your function.
 
 Importing this package in a notebook also installs `course_lib.notebook`'s
 short message for an exercise that is not written yet.
@@ -24,7 +27,7 @@ import importlib
 import io
 
 from course_lib import _unavailable
-from course_lib.checks import _core
+from course_lib.checks import _core, _expected
 from course_lib.checks.lesson00 import count_values
 from course_lib.checks.lesson01 import dense_forward, mlp_param_count, relu_forward, softmax
 from course_lib.checks.lesson02 import conv1d, conv2d_forward, correlate2d_single
@@ -113,8 +116,10 @@ def reference(name):
 
 
 def available(name):
-    """False while grading the lesson whose exercise `name` is: its reference is not there."""
-    return name not in REFERENCES or not _unavailable.is_placeholder(reference(name))
+    """False while grading the lesson whose exercise `name` is: its reference is not there
+    (nor, as in a graded student copy, the answers stored from it)."""
+    return (name not in REFERENCES or name in _expected.stored_checks()
+            or not _unavailable.is_placeholder(reference(name)))
 
 
 def passes(function, name=None):
@@ -152,6 +157,10 @@ def yours_or_reference(function, name=None):
         print(f"(The course's {name} is not available while grading: this cell uses yours.)")
         return function
     if function is not None and passes(function, name):
+        return function
+    if _unavailable.is_placeholder(reference(name)):  # a graded student copy
+        print(f"(Your {name} is not written yet or does not pass its check, and this copy of "
+              f"the course has no {name} of its own: this cell needs yours.)")
         return function
     module = REFERENCES[name].rsplit(".", 1)[-1]
     print(f"(Your {name} is not written yet or does not pass its check, so this cell uses "

@@ -25,12 +25,14 @@ import numpy as np
 from course_lib import progress
 from course_lib.checks._compare import (OUT, NotATuple, _copy, _describe,  # noqa: F401 (OUT)
                                        _describe_inputs, first_difference, same_answer)
+from course_lib.checks._expected import (CURRENT_LESSON, Raised, fingerprint,  # noqa: F401
+                                        is_recording, outcome_of, parameter_names, remembered,
+                                        signed)
 
 PASS_NOTE = ("The graded tests try more cases than these, including some you have not "
              "seen, so a pass here is a good sign, not a promise of full marks.")
 
 
-CURRENT_LESSON = contextvars.ContextVar("current_lesson", default="?")
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 
@@ -89,7 +91,8 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
     Inputs:
     - name: the exercise name shown to the learner
     - function: the learner's function
-    - reference: the course_lib function that gives the expected answer
+    - reference: the course_lib function that gives the expected answer (in a graded
+      student copy, which has no reference, the answers stored from it: _expected.py)
     - cases: a list of Case
     - mistakes: Mistake objects tried, in order, when a case fails
     - generic_hint: shown when no known mistake matches, and as extra help
@@ -106,9 +109,26 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
 
     Returns True when every case passed.
     """
-    outcome, hint = _first_failure(name, function, reference, cases, mistakes, generic_hint,
-                                   output or (lambda result: result), compare, parts,
-                                   inputs_read_only, mistake_compare or compare)
+    pick = output or (lambda result: result)
+
+    def expected(number, case):
+        key = f"case {number}: {fingerprint((case.args, case.kwargs))}"
+        return remembered(name, key, lambda: _lenient(pick, _call(reference, case)))
+
+    def wrong(index, number, case):  # stored too: a mistake may be built on a reference
+        key = f"mistake {index} case {number}: {fingerprint((case.args, case.kwargs))}"
+        return remembered(name, key, lambda: outcome_of(
+            lambda: _lenient(pick, _call(mistakes[index].implementation, case))))
+
+    if is_recording():  # the reference passes every case: no mistake would be tried
+        for number, case in enumerate(cases, start=1):
+            for index, mistake in enumerate(mistakes):
+                if mistake.implementation is not None:
+                    wrong(index, number, case)
+    parameters = remembered(name, "parameters", lambda: parameter_names(reference))
+    outcome, hint = _first_failure(name, function, signed(parameters), cases, mistakes,
+                                   generic_hint, pick, compare, parts, inputs_read_only,
+                                   mistake_compare or compare, expected, wrong)
     return finish(name, outcome, hint=hint, generic_hint=generic_hint,
                   passed_text=f"all {len(cases)} checks passed")
 
@@ -208,16 +228,21 @@ def _changed_inputs(reference, case, args, kwargs):
     return changed
 
 
-def _same_error(first, second):
-    return type(first) is type(second) and str(first) == str(second)
-
-
 def _first_failure(name, function, reference, cases, mistakes, generic_hint, pick, compare,
-                   parts=None, inputs_read_only=True, mistake_compare=None):
-    """Print the first failing case; return (outcome, hint)."""
+                   parts=None, inputs_read_only=True, mistake_compare=None, expect=None,
+                   wrong=None):
+    """Print the first failing case; return (outcome, hint).
+
+    `reference` gives the parameters' names; `expect(number, case)` the expected
+    answer (default: `reference`'s answer); `wrong(index, number, case)` the answer of
+    mistakes[index], or Raised (default: computed).
+    """
     mistake_compare = mistake_compare or compare
+    expect = expect or (lambda number, case: _lenient(pick, _call(reference, case)))
+    wrong = wrong or (lambda index, number, case: outcome_of(
+        lambda: _lenient(pick, _call(mistakes[index].implementation, case))))
     for number, case in enumerate(cases, start=1):
-        expected = _lenient(pick, _call(reference, case))
+        expected = expect(number, case)
         args, kwargs = _copy(case.args), _copy(case.kwargs)
         try:
             with np.errstate(all="ignore"):
@@ -229,19 +254,19 @@ def _first_failure(name, function, reference, cases, mistakes, generic_hint, pic
             print(f"✗ {name}: case {number} of {len(cases)} ({case.label}) raised {where}")
             print(_describe_inputs(reference, case))
             hint = generic_hint
-            for mistake in mistakes:
+            for index, mistake in enumerate(mistakes):
                 if getattr(mistake, "error", None) and isinstance(error, mistake.error):
                     hint = mistake.hint
                     break
                 if mistake.implementation is None:
                     continue
                 try:  # a known mistake that raises the very same error
-                    with np.errstate(all="ignore"):
-                        _call(mistake.implementation, case)
-                except Exception as wrong_error:
-                    if _same_error(error, wrong_error):
-                        hint = mistake.hint
-                        break
+                    answer = wrong(index, number, case)
+                except Exception:
+                    continue
+                if isinstance(answer, Raised) and answer.same(error):
+                    hint = mistake.hint
+                    break
             return "fail", hint
         changed = _changed_inputs(reference, case, args, kwargs) if inputs_read_only else []
         if changed:
@@ -252,13 +277,12 @@ def _first_failure(name, function, reference, cases, mistakes, generic_hint, pic
         if compare(got, expected):
             continue
         hint = generic_hint
-        for mistake in mistakes:
+        for index, mistake in enumerate(mistakes):
             if mistake.implementation is None:
                 continue
             try:
-                with np.errstate(all="ignore"):
-                    wrong_answer = _lenient(pick, _call(mistake.implementation, case))
-                if mistake_compare(got, wrong_answer):
+                wrong_answer = wrong(index, number, case)
+                if not isinstance(wrong_answer, Raised) and mistake_compare(got, wrong_answer):
                     hint = mistake.hint
                     break
             except Exception:

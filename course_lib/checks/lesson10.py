@@ -8,6 +8,7 @@ real failed attempts.
 import traceback
 
 from course_lib.checks._core import finish, not_written
+from course_lib.checks._expected import remembered
 
 
 def layer_table(model):
@@ -34,22 +35,28 @@ def _build(name, function):
     return None, "fail"
 
 
-def _compare_models(name, built, expected_model, hints):
+def _reference_table(name, build):
+    """layer_table of the reference model build() (stored in a graded student copy)."""
+    return remembered(name, "layers", lambda: layer_table(build()))
+
+
+def _compare_models(name, built, expected, hints):
+    """Compare the learner's model with `expected`, the reference model's layer_table."""
     got_model, outcome = built
     if outcome is not None:
         return finish(name, outcome, generic_hint=hints["shape"])
-    outcome, hint = _model_difference(name, got_model, expected_model, hints)
+    outcome, hint = _model_difference(name, got_model, expected, hints)
     passed_text = (f"{len(layer_table(got_model))} layers, output shapes and "
                    f"{got_model.count_params():,} parameters match the summary"
                    if outcome == "pass" else "")
     return finish(name, outcome, hint=hint, generic_hint=hints["shape"], passed_text=passed_text)
 
 
-def _model_difference(name, got_model, expected_model, hints):
+def _model_difference(name, got_model, expected, hints):
     if not hasattr(got_model, "layers") or not hasattr(got_model, "count_params"):
         print(f"✗ {name}: expected a Keras model, got {type(got_model).__name__}.")
         return "fail", "return the model you built (return model)."
-    got, expected = layer_table(got_model), layer_table(expected_model)
+    got = layer_table(got_model)
     got_types = [row[0] for row in got]
     expected_types = [row[0] for row in expected]
     if got_types != expected_types:
@@ -82,7 +89,7 @@ def build_mnist_mlp(function):
         "shape": "check the units (256, 256, 10) and that Flatten comes before the first Dense.",
     }
     return _compare_models("build_mnist_mlp", _build("build_mnist_mlp", function),
-                           training.build_mnist_mlp(), hints)
+                           _reference_table("build_mnist_mlp", training.build_mnist_mlp), hints)
 
 
 def build_cifar10_cnn(function):
@@ -97,7 +104,8 @@ def build_cifar10_cnn(function):
                  "halves height and width; Dense has 500 then 10 units.",
     }
     return _compare_models("build_cifar10_cnn", _build("build_cifar10_cnn", function),
-                           training.build_cifar10_cnn(), hints)
+                           _reference_table("build_cifar10_cnn", training.build_cifar10_cnn),
+                           hints)
 
 
 def compile_and_train(function):
