@@ -100,6 +100,7 @@ set -euo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 # The student's kernel runs as {KERNEL_USER}: nothing of source/ (solutions, grading code),
 # the submitters' metadata or results/ is readable or writable by it.
+chmod go-w "$ROOT"
 chown root:root "$ROOT/source"
 chmod 700 "$ROOT/source" "$ROOT/submission"
 if [ -e "$ROOT/submission_metadata.json" ]; then chmod 600 "$ROOT/submission_metadata.json"; fi

@@ -19,10 +19,12 @@ root-only, and the Sandbox gives the kernel a root-owned copy of its library.
 
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 KERNEL_USER = "cnn-student"  # a dedicated name: killing all its processes hits no one else
 PR_SET_NO_NEW_PRIVS = 38
@@ -75,6 +77,27 @@ def account(name=KERNEL_USER):
         raise ValueError(f"expected an unprivileged user for the student's kernel; {name!r} "
                          f"has uid {entry.pw_uid} and gid {entry.pw_gid}")
     return entry.pw_uid, entry.pw_gid
+
+
+def prepare_folders(root, home, run, library, uid, gid):
+    """A sandbox's folders (autograder/sandbox.py) for a kernel run as uid:gid.
+
+    The user may write `home` (its own, 700) and create sockets in `run` (root's, 1733:
+    sticky, so it cannot replace the grader's), and read a root-owned copy of `library`
+    made in `root` (711: nothing else there can be listed). Returns the copy's path.
+    """
+    root, home, run = Path(root), Path(home), Path(run)
+    root.chmod(0o711)
+    os.chown(home, uid, gid)
+    home.chmod(0o700)
+    run.chmod(0o1733)
+    copy = root / "lib"
+    shutil.copytree(library, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder, _, files in os.walk(copy):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    return copy
 
 
 def drop_command(uid, gid, home, command):

@@ -167,24 +167,12 @@ class Sandbox:
             self._hand_to(user)
 
     def _hand_to(self, user):
-        """Prepare the folders for a kernel run as `user`: it may write its home and create
-        sockets in run/ (root's, sticky: it cannot replace the grader's), read a root-owned
-        copy of the library, and nothing else of the sandbox's folder."""
-        from autograder.kernel_user import account
+        """Prepare the folders for a kernel run as `user` (kernel_user.prepare_folders)."""
+        from autograder.kernel_user import account, prepare_folders
 
-        self.account = uid, gid = account(user)
-        self.root.chmod(0o711)
-        os.chown(self.home, uid, gid)
-        self.home.chmod(0o700)
-        self.run.chmod(0o1733)
-        copy = self.root / "lib"
-        shutil.copytree(self.library, copy,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        for folder, _, files in os.walk(copy):
-            os.chmod(folder, 0o755)
-            for name in files:
-                os.chmod(os.path.join(folder, name), 0o644)
-        self.library = copy
+        self.account = account(user)
+        self.library = prepare_folders(self.root, self.home, self.run, self.library,
+                                       *self.account)
 
     def hand_over(self, path):
         """Let the kernel's user use `path`, a socket or file the grader made in run/."""
