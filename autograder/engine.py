@@ -99,9 +99,13 @@ class Grader:
       each lesson's kernel gets a copy without that lesson's references
       (references.lesson_library)
     - sandboxed: False grades without bubblewrap (--unsafe-no-sandbox)
+    - kernel_user: with sandboxed=False, an unprivileged user to run each kernel as
+      (autograder/kernel_user.py; the Gradescope bundle, as root), one notebook at a time
     """
 
-    def __init__(self, template, workdir, library, limits=None, sandboxed=True):
+    def __init__(self, template, workdir, library, limits=None, sandboxed=True,
+                 kernel_user=None):
+        self.kernel_user = kernel_user
         self.limits = limits or Limits()
         self.library = Path(library)
         self.sandboxed = sandboxed
@@ -177,7 +181,7 @@ class Grader:
             sandbox = Sandbox(lesson_library(self.library, lesson), self.limits.memory_bytes,
                               self.limits.processes,
                               self.limits.notebook_timeout, self.limits.output_bytes,
-                              enabled=self.sandboxed)
+                              enabled=self.sandboxed, user=self.kernel_user)
             sandbox.prelude = trusted_prelude(release)
             sandbox.test_imports = visible_imports(release)
             sandbox.removed_references = lesson_references(lesson)

@@ -202,6 +202,7 @@ class SandboxedExecute(Execute):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             listener.bind(self.sandbox.rpc_path)
+            self.sandbox.hand_over(self.sandbox.rpc_path)  # a kernel run as another user
             listener.listen(1)
             listener.settimeout(min(30.0, seconds))
             imports = self.sandbox.test_imports.get(name, "")

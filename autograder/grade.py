@@ -51,8 +51,12 @@ DEFAULT_OUTPUT = Path("grading-output")
 
 
 def grade_notebook(path, lesson, limits=None, sandboxed=True, caps=None, secret=None,
-                   student="student"):
+                   student="student", kernel_user=None):
     """Autograde one notebook as a submission of `lesson`, in a sandbox.
+
+    With sandboxed=False and a `kernel_user` (the name of an unprivileged user; needs
+    root), the kernel runs as that user (autograder/kernel_user.py), and every process of
+    that user is killed when the notebook is done.
 
     With a grading `secret` (autograder.secret.read_secret), the hidden tests also
     draw the cases of `student`'s key for this file (autograder.secret.student_key).
@@ -72,7 +76,8 @@ def grade_notebook(path, lesson, limits=None, sandboxed=True, caps=None, secret=
         raise SandboxUnavailable(bubblewrap_problem())
     template = course_template([lesson])
     with tempfile.TemporaryDirectory(prefix="grade-notebook-") as workdir:
-        result = Grader(template, workdir, sandbox_library(), limits, sandboxed).grade(
+        result = Grader(template, workdir, sandbox_library(), limits, sandboxed,
+                        kernel_user if not sandboxed else None).grade(
             student, lesson, path, draw_key=student_key(secret, student, content_digest(path)))
     if result.error:
         raise SubmissionError(result.error)

@@ -17,14 +17,25 @@ deleted before the student's kernel starts: each submission runs in a fresh cont
 where Gradescope's container gives no bubblewrap the kernel could otherwise read it. Only
 the submission's key is kept.
 
+Gradescope grades as root in a container without user namespaces, so bubblewrap cannot
+run there: run_autograder then passes `--kernel-user cnn-student` (a user setup.sh makes),
+and the student's kernel runs as that user (autograder/kernel_user.py). run_autograder
+first makes /autograder/source (solutions, grading code, scratch course) and the
+submission's metadata readable by root only and results/ writable by root only; every
+process of the user is killed, and checked gone, before results.json is written.
+AUTOGRADER_ROOT (default /autograder) moves the whole tree, for the tests.
+
 Gradescope's specification: https://gradescope-autograders.readthedocs.io/en/latest/specs/
 """
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
+
+from autograder.kernel_user import KERNEL_USER
 
 
 MEMORY_NOTE = {"10_keras_mlp_cnn": "2 GB", "11_transfer_learning": "2 GB"}
@@ -67,26 +78,41 @@ fi
 python3.11 -c 'import sys; assert sys.version_info >= (3, 11), sys.version'
 # bubblewrap only helps where the container allows user namespaces (Gradescope's does not).
 apt-get install -y bubblewrap
+# Without them, the student's kernel runs as this user, with no password, home or group.
+getent passwd {KERNEL_USER} || useradd --system --user-group --no-create-home \\
+  --shell /usr/sbin/nologin {KERNEL_USER}
 python3.11 -m venv /autograder/venv
 /autograder/venv/bin/pip install --no-cache-dir -r binder/requirements.txt
 /autograder/venv/bin/pip install --no-cache-dir --no-deps .
-{build}{note}"""
+chmod -R a+rX /autograder/venv  # the kernel's user runs its Python
+{build}{note}chmod 700 /autograder/source  # solutions, grading code, scratch course: root only
+"""
 
 
 def run_autograder_script(lesson, secret=False):
     """run_autograder: Gradescope runs it in /autograder for every submission.
 
     With `secret`, it grades with the bundle's secret file (SECRET_NAME)."""
-    option = f" \\\n  --secret-file /autograder/source/{SECRET_NAME}" if secret else ""
+    option = f' \\\n  --secret-file "$ROOT/source/{SECRET_NAME}"' if secret else ""
     return f"""#!/usr/bin/env bash
 # Gradescope: grade the notebook in /autograder/submission, write results.json.
-set -uo pipefail
-cd /autograder/source
-export PYTHONPATH=/autograder/source TF_CPP_MIN_LOG_LEVEL=2 COURSE_PROGRESS=off
-export PATH="/autograder/venv/bin:$PATH"
-mkdir -p /autograder/results
-/autograder/venv/bin/python -m autograder.gradescope /autograder/submission \\
-  /autograder/results/results.json {lesson}{option}
+set -euo pipefail
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+# The student's kernel runs as {KERNEL_USER}: nothing of source/ (solutions, grading code),
+# the submitters' metadata or results/ is readable or writable by it.
+chmod go-w "$ROOT"
+chown root:root "$ROOT/source"
+chmod 700 "$ROOT/source" "$ROOT/submission"
+if [ -e "$ROOT/submission_metadata.json" ]; then chmod 600 "$ROOT/submission_metadata.json"; fi
+mkdir -p "$ROOT/results"
+chown root:root "$ROOT/results"
+chmod 755 "$ROOT/results"
+rm -f "$ROOT/results/results.json"
+cd "$ROOT/source"
+export PYTHONPATH="$ROOT/source" TF_CPP_MIN_LOG_LEVEL=2 COURSE_PROGRESS=off
+export PATH="$ROOT/venv/bin:$PATH"
+exec "$ROOT/venv/bin/python" -m autograder.gradescope "$ROOT/submission" \\
+  "$ROOT/results/results.json" {lesson} --kernel-user {KERNEL_USER}{option}
 """
 
 
@@ -209,6 +235,10 @@ def main(argv=None):
     parser.add_argument("results_path")
     parser.add_argument("lesson")
     parser.add_argument("--secret-file", type=Path)
+    parser.add_argument("--kernel-user", metavar="NAME",
+                        help="where bubblewrap cannot run: run the student's kernel as this "
+                        "unprivileged user, and kill its every process before results.json "
+                        "is written (needs root; run_autograder passes it)")
     arguments = parser.parse_args(argv if argv is not None else sys.argv[1:])
     submission_dir, results_path, lesson = (arguments.submission_dir, arguments.results_path,
                                             arguments.lesson)
@@ -224,12 +254,14 @@ def main(argv=None):
     names = test_names(release)
     names.update({grade_id: grade_id for grade_id in written if grade_id not in names})
     names = {cell: names[cell] for cell in _notebook_order(release) if cell in names}
-    try:
-        from autograder.sandbox import bubblewrap_problem
+    from autograder.sandbox import bubblewrap_problem
 
+    sandboxed = bubblewrap_problem() is None
+    kernel_user = None if sandboxed else _kernel_account(arguments.kernel_user)
+    try:
         scores = grade_notebook(find_notebook(submission_dir, lesson), lesson,
-                                sandboxed=bubblewrap_problem() is None, secret=secret,
-                                student=student)
+                                sandboxed=sandboxed, secret=secret, student=student,
+                                kernel_user=kernel_user)
         report = results(scores, names, time.perf_counter() - start, written=written)
     except SubmissionError as error:
         maxima = lesson_tests(course_template([lesson]) / "gradebook.db")[lesson]
@@ -238,10 +270,38 @@ def main(argv=None):
                          output="Your notebook could not be graded: " + safe_message(
                              str(error), SOLUTIONS / lesson / notebook_name(lesson)),
                          written=written)
+    if kernel_user is not None:
+        _no_process_left(kernel_user)
     Path(results_path).parent.mkdir(parents=True, exist_ok=True)
     Path(results_path).write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"{lesson}: {report['score']:g} / {sum(t['max_score'] for t in report['tests']):g}")
     return 0
+
+
+def _kernel_account(name):
+    """The kernel's user without bubblewrap: `name`, checked; None (with a warning) without."""
+    from autograder.kernel_user import account
+
+    if name is None:
+        if os.geteuid() == 0:
+            print("warning: no bubblewrap and no --kernel-user: the student's kernel runs as "
+                  "root and can read the solutions and outlive the grader", file=sys.stderr)
+        return None
+    if os.geteuid() != 0:
+        raise SystemExit(f"--kernel-user {name}: expected to run as root (Gradescope does); "
+                         f"running as uid {os.geteuid()}")
+    account(name)  # a ValueError saying what is missing
+    return name
+
+
+def _no_process_left(name):
+    """Kill every process of the kernel's user; refuse to write a grade if one survives."""
+    from autograder.kernel_user import account, kill_all
+
+    survivors = kill_all(account(name)[0])
+    if survivors:
+        raise SystemExit(f"processes of {name} survived the grader: {survivors}; no "
+                         "results.json written")
 
 
 if __name__ == "__main__":

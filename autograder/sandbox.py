@@ -21,7 +21,12 @@ Each notebook's kernel runs under `bwrap` with:
   or dies, every process in it dies too. No process outlives its notebook.
 
 `Sandbox(enabled=False)` (`--unsafe-no-sandbox`) runs the same kernel as a
-plain child process, with the rlimits only.
+plain child process, with the rlimits only. `Sandbox(enabled=False, user=NAME)` (the
+Gradescope bundle, as root where bubblewrap cannot run) runs it as that unprivileged
+user (autograder/kernel_user.py): its home and socket folder are the only places it
+may write, its library is a root-owned copy in the sandbox's folder, and closing the
+sandbox kills every process of that user, detached ones included. Such a user serves
+one notebook at a time.
 """
 
 import os
@@ -121,10 +126,15 @@ class Sandbox:
     - library: a folder holding pristine `course_lib/` and `cnn_inside/` packages
     - memory_bytes, processes, cpu_seconds, output_bytes: the limits
     - enabled: False runs the kernel without bubblewrap (--unsafe-no-sandbox)
+    - user: with enabled=False, the name of an unprivileged user to run the kernel as
+      (needs root; autograder/kernel_user.py); None runs it as this process's user
     """
 
     def __init__(self, library, memory_bytes, processes=256, cpu_seconds=600,
-                 output_bytes=1_000_000, enabled=True):
+                 output_bytes=1_000_000, enabled=True, user=None):
+        if user is not None and enabled:
+            raise ValueError(f"expected user=None with bubblewrap (it has its own user); got "
+                             f"user={user!r} with enabled=True")
         self.library = Path(library)
         self.memory_bytes = int(memory_bytes)
         self.processes = int(processes)
@@ -152,6 +162,22 @@ class Sandbox:
         self._cgroups = []
         self._watch = None
         self._done = threading.Event()
+        self.account = None  # (uid, gid) of the kernel's user, when it is not ours
+        if user is not None:
+            self._hand_to(user)
+
+    def _hand_to(self, user):
+        """Prepare the folders for a kernel run as `user` (kernel_user.prepare_folders)."""
+        from autograder.kernel_user import account, prepare_folders
+
+        self.account = account(user)
+        self.library = prepare_folders(self.root, self.home, self.run, self.library,
+                                       *self.account)
+
+    def hand_over(self, path):
+        """Let the kernel's user use `path`, a socket or file the grader made in run/."""
+        if self.account is not None:
+            os.chown(path, *self.account, follow_symlinks=False)
 
     def environment(self):
         home = HOME if self.enabled else str(self.home)
@@ -175,8 +201,14 @@ class Sandbox:
         kernel = [sys.executable, "-m", f"{INSIDE_PACKAGE}.kernel", "-f", str(connection_file),
                   *extra_arguments]
         if not self.enabled:
-            return ["env", "-i", *[f"{key}={value}" for key, value in self.environment().items()],
-                    *kernel]
+            plain = ["env", "-i", *[f"{key}={value}" for key, value in self.environment().items()],
+                     *kernel]
+            if self.account is None:
+                return plain
+            from autograder.kernel_user import drop_command
+
+            self.hand_over(connection_file)  # written by jupyter_client, 0600, before this call
+            return drop_command(*self.account, self.home, plain)
         command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                    "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "grader",
                    "--cap-drop", "ALL",
@@ -279,6 +311,10 @@ class Sandbox:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        if self.account is not None:  # also what left the tree (a detached process)
+            from autograder.kernel_user import kill_all
+
+            kill_all(self.account[0])
 
     def close(self):
         """Kill what is left and remove the sandbox's folders and cgroups."""

@@ -13,6 +13,11 @@ Accepted layouts (see autograder/README.md):
   the student id is the name (spaces as `_`) and the participant id, `Jane_Doe_123456`;
 - anything else flat: `<student>_<lesson>.ipynb`.
 
+A student id keeps the letters and digits of any script (Canvas keeps `garcíajosé`, Moodle
+`José_García_1001`), '.', '_' and '-', in Unicode's composed form (NFC: a zip made on macOS
+spells `é` as `e` and a combining accent); it starts with a letter or a digit (no leading
+dot) and holds no `..`, `/`, space or control character, so it is a safe folder name.
+
 `<file>` is `<lesson>.ipynb`, possibly Colab's `Copy of <lesson>.ipynb`, and a
 re-submission suffix `-1`, `-2` ... `-10` before `.ipynb` (Canvas numbers re-uploads);
 `<lesson>` is a lesson id such as `01_dense_layers`. Of several files of one student for
@@ -26,6 +31,7 @@ following symbolic links, and a link in it is rejected.
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,11 +41,12 @@ from autograder.archive import extract, is_archive
 COPY_OF = r"(?:Copy[ _+]of[ _+])*"  # Colab's "Copy of ", as a browser or an LMS spells it
 FILE_NAME = re.compile(rf"^{COPY_OF}(?P<lesson>\d\d_[A-Za-z0-9_]+?)(?:-(?P<attempt>\d+))?\.ipynb$",
                        re.IGNORECASE)
-CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*?)_(?P<late>LATE_)?"
-                         r"(?P<user>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
+# \w is Unicode's letters, digits and '_' (str.isalnum() or '_'); [^\W_] a letter or digit.
+CANVAS_NAME = re.compile(r"^(?P<name>[^\W_][\w.-]*?)_(?P<late>LATE_)?"
+                         r"(?P<user>[0-9]+)_(?P<submission>[0-9]+)_(?P<file>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<participant>\d+)_assignsubmission_"
                            r"(?P<plugin>[a-z]+)_(?P<file>.*)$")
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+STUDENT_ID = re.compile(r"[^\W_][\w.-]*")  # with fullmatch, and no ".." (is_student_id)
 NBGRADER_BOOKKEEPING = {"timestamp.txt"}
 EXPECTED_NAMES = ("<student>_<lesson>.ipynb, Canvas' <name>_<digits>_<digits>_<lesson>.ipynb, "
                   "Moodle's <Full Name>_<digits>_assignsubmission_file_/<lesson>.ipynb "
@@ -152,8 +159,14 @@ def _unknown_lesson(name):
 
 
 def _moodle_student(full_name, participant):
-    words = re.sub(r"[^A-Za-z0-9.-]+", "_", full_name).strip("_") or "participant"
+    words = re.sub(r"[^\w.-]+", "_", full_name)  # letters of any script kept: José_García
+    words = re.sub(r"\.{2,}", ".", words).strip("_").lstrip(".-_") or "participant"
     return f"{words}_{participant}"
+
+
+def is_student_id(text):
+    """Whether `text` is a student id: see the module's docstring (safe as a folder name)."""
+    return bool(STUDENT_ID.fullmatch(text)) and ".." not in text
 
 
 def identify(relative, lessons):
@@ -161,7 +174,7 @@ def identify(relative, lessons):
 
     Raises SubmissionError saying what was expected when the name is not accepted.
     """
-    parts = relative.parts
+    parts = tuple(unicodedata.normalize("NFC", part) for part in relative.parts)
     if relative.suffix != ".ipynb":
         raise SubmissionError(f"not a notebook (.ipynb); expected {EXPECTED_NAMES}")
     name, found, unknown = parts[-1], None, None
@@ -202,9 +215,10 @@ def identify(relative, lessons):
         raise SubmissionError(f"unknown lesson {unknown!r}; this course has {', '.join(lessons)}")
     if found is None:
         raise SubmissionError(f"file name {name!r} not understood; expected {EXPECTED_NAMES}")
-    if not STUDENT_ID.match(found.student):
-        raise SubmissionError(f"student id {found.student!r}: expected letters, digits, "
-                              "'.', '_', '-'")
+    if not is_student_id(found.student):
+        raise SubmissionError(f"student id {found.student!r}: expected letters and digits "
+                              "(any script), '.', '_', '-', starting with a letter or digit, "
+                              "without '..'")
     return found
 
 

@@ -22,7 +22,7 @@ def _private_progress_file(tmp_path, monkeypatch):
 SLOW_MODULES = {"test_autograder_hostile": 150, "test_autograder_sandbox": 80,
                 "test_autograder_boundary": 120, "test_autograder_archives": 20,
                 "test_autograder_cluster": 60, "test_autograder_resume": 20,
-                "test_stock_nbgrader": 30}
+                "test_stock_nbgrader": 30, "test_gradescope_hostile": 30}
 COSTS = {**{f"[{lesson.id}": lesson.grading_cost for lesson in manifest.LESSONS
             if lesson.grading_cost}, **SLOW_MODULES}
 

@@ -4,6 +4,7 @@ import base64
 import json
 import re
 import time
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -52,6 +53,45 @@ def test_accepted_names(name, expected):
 ])
 def test_rejected_names(name, message):
     """Other names are refused with a message that says what was expected."""
+    with pytest.raises(SubmissionError, match=message):
+        classify(Path(name), LESSONS)
+
+
+def nfd(text):
+    """`text` as a zip made on macOS spells it: accents as combining characters."""
+    return unicodedata.normalize("NFD", text)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("garcíajosé_34567_1234567_01_dense_layers.ipynb", ("garcíajosé_34567", "01_dense_layers")),
+    (nfd("garcíajosé_LATE_34567_1234567_01_dense_layers-1.ipynb"),
+     ("garcíajosé_34567", "01_dense_layers")),
+    ("øbergåsa_45678_9_Copy of 00_setup.ipynb", ("øbergåsa_45678", "00_setup")),
+    ("张伟_99999_5_01_dense_layers.ipynb", ("张伟_99999", "01_dense_layers")),
+    (nfd("José García_1001_assignsubmission_file_/Copy of 01_dense_layers.ipynb"),
+     ("José_García_1001", "01_dense_layers")),
+    ("Ødegård/00_setup/00_setup.ipynb", ("Ødegård", "00_setup")),
+    ("zoë_00_setup.ipynb", ("zoë", "00_setup")),
+])
+def test_unicode_names_are_kept_composed(name, expected):
+    """Canvas keeps Unicode letters in its file names (LATE_ ones too), Moodle in its folders:
+    the student id keeps them, in NFC whatever form the zip used."""
+    student, lesson = classify(Path(name), LESSONS)
+    assert (student, lesson) == expected
+    assert student == unicodedata.normalize("NFC", student)
+
+
+@pytest.mark.parametrize("name, message", [
+    (".hidden_01_dense_layers.ipynb", "student id '.hidden'"),
+    ("a..b_01_dense_layers.ipynb", "student id 'a..b'"),
+    ("bad\x07bell_01_dense_layers.ipynb", "student id 'bad"),
+    ("line\n_01_dense_layers.ipynb", "student id 'line"),
+    ("_x_01_dense_layers.ipynb", "student id '_x'"),
+    ("ab\u200bcd_00_setup.ipynb", "student id 'ab"),
+    ("smith\u0085_1_2_00_setup.ipynb", "not understood|student id"),
+])
+def test_unicode_does_not_open_the_path(name, message):
+    """Letters of any script, but never a leading dot, '..', a control or invisible character."""
     with pytest.raises(SubmissionError, match=message):
         classify(Path(name), LESSONS)
 

@@ -161,8 +161,11 @@ def test_gradescope_bundle_layout(bundle):
             "nbgrader_config.py", "pyproject.toml"} <= names
     assert not [name for name in names if name.startswith(("lessons/00", "solutions/00"))]
     run = (bundle / "run_autograder").read_text()
-    assert "/autograder/results/results.json" in run and f" {LESSON}" in run
-    assert "binder/requirements.txt" in (bundle / "setup.sh").read_text()
+    assert '"$ROOT/results/results.json"' in run and f" {LESSON}" in run
+    assert 'ROOT="${AUTOGRADER_ROOT:-/autograder}"' in run
+    assert "--kernel-user cnn-student" in run and 'chmod 700 "$ROOT/source"' in run
+    setup = (bundle / "setup.sh").read_text()
+    assert "binder/requirements.txt" in setup and "useradd --system" in setup
 
 
 @pytest.mark.slow

@@ -261,3 +261,42 @@ def test_due_dates_from_the_gradebook(tmp_path, capsys, monkeypatch):
     assert main(arguments) == 0 and "late: Ann_Lee_1001/01_dense_layers" in capsys.readouterr().out
     assert main(arguments + ["--due", f"{DENSE}=2026-03-02T00:00"]) == 0
     assert "late:" not in capsys.readouterr().out
+
+
+def test_unicode_names_from_intake_to_canvas_and_moodle(tmp_path):
+    """Files named as Canvas and Moodle download them, in the decomposed form a macOS zip
+    uses, go through the intake and grades.csv to both LMS files, matched and in UTF-8."""
+    import unicodedata
+
+    from autograder.submissions import collect
+
+    folder = tmp_path / "download"
+    moodle = folder / unicodedata.normalize("NFD", "José García_1001_assignsubmission_file_")
+    moodle.mkdir(parents=True)
+    (moodle / f"Copy of {DENSE}.ipynb").write_text("{}", encoding="utf-8")
+    for name in ("garcíajosé_LATE_34567_77", "øbergåsa_45678_78"):
+        (folder / unicodedata.normalize("NFD", f"{name}_{DENSE}.ipynb")).write_text("{}")
+    submissions, rejections = collect(folder, [DENSE])
+    assert rejections == []
+    students = {s.student: s for s in submissions}
+    scores = {"garcíajosé_34567": 7.5, "José_García_1001": 8, "øbergåsa_45678": 6}
+    assert set(students) == set(scores)
+    assert students["garcíajosé_34567"].late and not students["øbergåsa_45678"].late
+    results = [Result(s.student, DENSE, source=str(s.path), score=scores[s.student],
+                      max_score=10.0, tests={"test_dense_forward": [scores[s.student], 10.0]})
+               for s in submissions]
+    output = tmp_path / "out"
+    output.mkdir()
+    write_csv(output / "grades.csv", results, rejections, {DENSE: {"test_dense_forward": 10}})
+    summary = export_canvas(output, canvas_roster(tmp_path / "roster.csv"), tmp_path / "c.csv")
+    text = (tmp_path / "c.csv").read_bytes().decode("utf-8")  # UTF-8, or this raises
+    rows = read_csv(tmp_path / "c.csv")
+    assert {row[0]: row[-1] for row in rows[2:]} == {"García, José": "7.5", "Øberg, Åsa": "6",
+                                                     "Doe, Jane": ""}
+    assert summary.late == [("garcíajosé_34567", DENSE)] and "García, José" in text
+    assert summary.unrostered == [("José_García_1001", DENSE)]  # a Moodle id, not Canvas'
+    export_moodle(output, tmp_path / "m.csv", lesson=DENSE,
+                  worksheet=moodle_worksheet(tmp_path / "worksheet.csv"))
+    moodle_rows = read_csv(tmp_path / "m.csv")
+    assert moodle_rows[1][:3] == ["Participant 1001", "José García", "8"]
+    (tmp_path / "m.csv").read_bytes().decode("utf-8")

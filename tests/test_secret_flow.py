@@ -165,7 +165,8 @@ def test_gradescope_reads_then_deletes_the_secret_file(monkeypatch, tmp_path):
 
     received = {}
 
-    def fake_grade_notebook(path, lesson, sandboxed=True, secret=None, student="student"):
+    def fake_grade_notebook(path, lesson, sandboxed=True, secret=None, student="student",
+                            kernel_user=None):
         received.update(secret=secret, student=student,
                         file_left=(tmp_path / "source" / "grading_secret").exists())
         return {"test_dense_forward": (3.0, 3.0)}
@@ -185,7 +186,7 @@ def test_gradescope_reads_then_deletes_the_secret_file(monkeypatch, tmp_path):
     assert received == {"secret": SECRET, "student": "4242", "file_left": False}
     assert SECRET not in results.read_text(encoding="utf-8")
     script = gradescope.run_autograder_script("01_dense_layers", secret=True)
-    assert f"--secret-file /autograder/source/{gradescope.SECRET_NAME}" in script
+    assert f'--secret-file "$ROOT/source/{gradescope.SECRET_NAME}"' in script
     assert "--secret-file" not in gradescope.run_autograder_script("01_dense_layers")
 
 
