@@ -210,6 +210,7 @@ def run(arguments, output, secret=None):
     tasks = [Task(s.student, s.lesson, str(_kept(s, scratch, output)), s.digest,
                   fingerprints[s.lesson], student_key(secret, s.student, s.digest))
              for s in to_grade]
+    tasks.sort(key=_slowest_first)  # no worker left alone with a Keras lesson at the end
     progress = _progress_bar(len(tasks), arguments.quiet)
     timings = open(output / "timings.tsv", "a", encoding="utf-8")
     if timings.tell() == 0:
@@ -254,6 +255,17 @@ def run(arguments, output, secret=None):
               file=sys.stderr)
         return 4
     return 0
+
+
+def _slowest_first(task):
+    """Sort key: the lessons that take longest to grade first (course_lib.manifest's
+    grading_cost), in the order found within a lesson."""
+    from course_lib import manifest
+
+    try:
+        return -manifest.lesson(task.lesson).grading_cost
+    except ValueError:  # a lesson the manifest does not list: last
+        return 0
 
 
 def _grade_on_cluster(arguments, tasks, limits, output, on_result):

@@ -30,7 +30,8 @@ class Lesson:
     - uses_keras: the lesson trains Keras models (imports TensorFlow or JAX)
     - memory_mb: the peak resident memory its solution may use, at most BINDER_MEMORY_MB
     - grading_cost: relative time to autograde it with all its variants (larger: slower;
-      the test suite starts the slowest first so that parallel workers finish together)
+      the test suite starts the slowest first so that parallel workers finish together, and
+      autograder.grade grades a class's slowest lessons first for the same reason)
     - in_demo: graded by `make demo-grade` without --lessons (quick lessons only)
     """
 
