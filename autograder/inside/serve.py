@@ -99,8 +99,8 @@ class _Session:
         raise ValueError(f"unknown request {operation!r}")
 
     def call(self, function, request):
-        args = [wire.decode(item, self.resolve) for item in request.get("args", [])]
-        kwargs = {str(key): wire.decode(item, self.resolve)
+        args = [wire.decode(item, self.resolve, layouts=True) for item in request.get("args", [])]
+        kwargs = {str(key): wire.decode(item, self.resolve, layouts=True)
                   for key, item in request.get("kwargs", [])}
         positions = list(range(len(args))) + list(kwargs)
         values = args + list(kwargs.values())
