@@ -51,13 +51,20 @@ CE_SUMMED = (
     "    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))\n"
     "    loss = -np.sum(log_p[np.arange(n), labels])\n"
     "    d = np.exp(log_p)\n    d[np.arange(n), labels] -= 1\n    return loss, d")
-CE_ONE_HOT = (
-    "n, c = logits.shape\n    one_hot = np.eye(c)[labels]\n"
+CE_ONE_HOT = (  # in float64 whatever the logits' dtype
+    "logits = np.asarray(logits, dtype=np.float64)\n"
+    "    n, c = logits.shape\n    one_hot = np.eye(c)[labels]\n"
     "    m = np.max(logits, axis=1, keepdims=True)\n"
     "    log_sum = m + np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True))\n"
     "    log_p = logits - log_sum\n"
     "    loss = float(-np.sum(one_hot * log_p) / n)\n"
     "    return loss, (np.exp(log_p) - one_hot) / n")
+CE_TINY = (  # stable softmax, then the log of the true class's probability
+    "n = logits.shape[0]\n    rows = np.arange(n)\n"
+    "    z = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+    "    p = z / z.sum(axis=1, keepdims=True)\n"
+    "    loss = -np.mean({log})\n"
+    "    d = p.copy()\n    d[rows, labels] -= 1\n    return loss, d / n")
 
 VARIANTS = [
     # misconceptions
@@ -94,6 +101,16 @@ VARIANTS = [
             {"softmax_cross_entropy": CROSS_ENTROPY.format(
                 body="from course_lib.losses import softmax_cross_entropy as reference\n"
                      "    return reference(logits, labels)")},
+            ["test_softmax_cross_entropy"]),
+    # right except on tiny true-class probabilities (issue 22): p clipped before the log,
+    # or an epsilon added inside it (the gradient is right in both)
+    Variant("cross_entropy_clips_probabilities",
+            {"softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_TINY.format(
+                log="np.log(np.clip(p[rows, labels], 1e-12, 1.0))"))},
+            ["test_softmax_cross_entropy"]),
+    Variant("cross_entropy_epsilon_in_log",
+            {"softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_TINY.format(
+                log="np.log(p[rows, labels] + 1e-9)"))},
             ["test_softmax_cross_entropy"]),
     # other correct answers
     Variant("alternative_textbook_adam_positive_velocity", {
