@@ -155,7 +155,7 @@ def assert_cache_feeds(name, cache, backward, dout, expected, tolerance, documen
         difference = _close(got_part, expected_part, tolerance)
         if difference:
             which = f"gradient {number + 1} of {len(expected_parts)}" \
-                if len(expected_parts) > 1 else "the gradient"
+                if len(expected_parts) > 1 else "gradient"
             raise AssertionError(
                 f"{name}: with your cache, the course's backward gives a wrong {which}: "
                 f"{difference}; the lesson's cache is {documented}")
