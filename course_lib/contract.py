@@ -161,6 +161,34 @@ def assert_cache_feeds(name, cache, backward, dout, expected, tolerance, documen
                 f"{difference}; the lesson's cache is {documented}")
 
 
+def cache_check(name, backward, documented_cache, documented):
+    """For the instant checks (course_lib.checks): the cache part of assert_cache_feeds.
+
+    Inputs:
+    - name, backward, documented: as assert_cache_feeds
+    - documented_cache: function(*case_args) -> the lesson's cache for that case
+
+    Returns:
+    - function(result, case_args) -> '' when the cache of result = (out, cache) gives
+      `backward` the gradients of the documented cache (within 1e-5 of their largest
+      value), else the message of what differs
+    """
+    def problem(result, case_args):
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            return ""  # the check of `out` reports a result that is not (out, cache)
+        dout = np.random.default_rng(0).normal(size=np.shape(result[0]))
+        expected = backward(dout, documented_cache(*case_args))
+        parts = expected if isinstance(expected, tuple) else (expected,)
+        tolerance = 1e-5 * max([1.0] + [float(np.max(np.abs(part))) for part in parts])
+        try:
+            assert_cache_feeds(name, result[1], backward, dout, expected, tolerance, documented)
+        except AssertionError as error:
+            return str(error)
+        return ""
+
+    return problem
+
+
 def assert_own_pair(name, forward_args, forward, backward, dout, expected, tolerance):
     """Assert that the learner's backward, on their forward's cache, gives the right gradients.
 

@@ -144,3 +144,30 @@ def test_the_wire_keeps_an_arguments_layout_for_the_kernel(layout):
     assert kernel_side.flags.f_contiguous == x.flags.f_contiguous
     assert kernel_side.flags.writeable == x.flags.writeable
     assert grader_side.flags.writeable  # what the kernel sends is read as plain arrays
+
+
+def test_instant_checks_grade_the_cache_after_out_and_the_layouts(capsys):
+    """The checks share the machinery: `out` first, then the cache; inputs in other layouts."""
+    from course_lib import checks
+
+    def pool(x, pool_size=2, stride=None, padding="valid"):
+        return layers.max_pool2d_forward(x, pool_size, stride)[0]
+
+    def caches_out(x, pool_size=2, stride=None, padding="valid"):
+        out = pool(x, pool_size, stride)
+        return out, (out, pool_size, stride)
+
+    def float32_cache(x, pool_size=2, stride=None, padding="valid"):  # equivalent: same maxima
+        return pool(x, pool_size, stride), (np.asarray(x, np.float32), pool_size,
+                                            pool_size if stride is None else stride)
+
+    def memory_order(x):  # right for C-contiguous inputs only
+        n, _, _, c = np.shape(x)
+        return np.ravel(x, order="K").reshape(n, -1, c).mean(axis=1), np.shape(x)
+
+    assert checks.passes(caches_out, "max_pool2d_forward") is False
+    assert checks.max_pool2d_forward(caches_out) is False
+    assert "the course's backward could not use your cache" in capsys.readouterr().out
+    assert checks.passes(float32_cache, "max_pool2d_forward") is True
+    assert checks.global_avg_pool2d_forward(memory_order) is False
+    assert "(fortran)" in capsys.readouterr().out

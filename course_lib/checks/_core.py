@@ -83,7 +83,7 @@ def _call(function, case):
 
 def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
               output=None, compare=same_answer, parts=None, inputs_read_only=True,
-              mistake_compare=None):
+              mistake_compare=None, contract=None):
     """Try `function` on every case, print a pass or the first failure, and record it.
 
     Inputs:
@@ -103,12 +103,15 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
       mistake (default: compare)
     - inputs_read_only: an array argument that the learner's function changes in
       place fails the case (the caller, or the cache, still needs it)
+    - contract: optional function(result, args) -> '' or what is wrong with the rest of
+      the result once the compared part is right (course_lib.contract.cache_check: the
+      cache, graded with the course's backward)
 
     Returns True when every case passed.
     """
     outcome, hint = _first_failure(name, function, reference, cases, mistakes, generic_hint,
                                    output or (lambda result: result), compare, parts,
-                                   inputs_read_only, mistake_compare or compare)
+                                   inputs_read_only, mistake_compare or compare, contract)
     return finish(name, outcome, hint=hint, generic_hint=generic_hint,
                   passed_text=f"all {len(cases)} checks passed")
 
@@ -213,15 +216,17 @@ def _same_error(first, second):
 
 
 def _first_failure(name, function, reference, cases, mistakes, generic_hint, pick, compare,
-                   parts=None, inputs_read_only=True, mistake_compare=None):
+                   parts=None, inputs_read_only=True, mistake_compare=None, contract=None):
     """Print the first failing case; return (outcome, hint)."""
     mistake_compare = mistake_compare or compare
+    passed = []  # (number, case, result): the rest of the contract is checked once all pass
     for number, case in enumerate(cases, start=1):
         expected = _lenient(pick, _call(reference, case))
         args, kwargs = _copy(case.args), _copy(case.kwargs)
         try:
             with np.errstate(all="ignore"):
-                got = pick(function(*args, **kwargs))
+                result = function(*args, **kwargs)
+                got = pick(result)
         except NotImplementedError:
             return not_written(name), ""
         except Exception as error:  # the learner's code, any error at all
@@ -250,6 +255,7 @@ def _first_failure(name, function, reference, cases, mistakes, generic_hint, pic
             print(_describe_inputs(reference, case))
             return "fail", IN_PLACE_HINT
         if compare(got, expected):
+            passed.append((number, case, result))
             continue
         hint = generic_hint
         for mistake in mistakes:
@@ -267,4 +273,10 @@ def _first_failure(name, function, reference, cases, mistakes, generic_hint, pic
         print(_describe_inputs(reference, case))
         _report(expected, got, parts, pick)
         return "fail", hint
+    for number, case, result in passed if contract else ():
+        problem = contract(result, case.args)
+        if problem:
+            print(f"✗ {name}: case {number} of {len(cases)} ({case.label}): {problem}")
+            print(_describe_inputs(reference, case))
+            return "fail", generic_hint
     return "pass", None
