@@ -171,3 +171,29 @@ def test_instant_checks_grade_the_cache_after_out_and_the_layouts(capsys):
     assert checks.passes(float32_cache, "max_pool2d_forward") is True
     assert checks.global_avg_pool2d_forward(memory_order) is False
     assert "(fortran)" in capsys.readouterr().out
+
+
+def test_a_graded_call_gives_the_students_function_the_tests_layouts():
+    """Through the grader's channel and the kernel's serve logic: what the function sees."""
+    from tests.test_autograder_checker import honest, run
+
+    def layout_of(x):
+        return [bool(x.flags.c_contiguous), bool(x.flags.f_contiguous), bool(x.flags.writeable)]
+
+    def doubles_in_place(x):
+        x *= 2
+        return x
+
+    source = ("from course_lib.contract import relaid\n"
+              "x = np.arange(24.0).reshape(2, 3, 4)\n"
+              "assert layout_of(relaid(x, 'fortran')) == [False, True, True]\n"
+              "assert layout_of(relaid(x, 'transposed')) == [False, False, True]\n"
+              "assert layout_of(relaid(x, 'strided')) == [False, False, True]\n"
+              "assert layout_of(relaid(x, 'readonly')) == [True, False, False]\n")
+    namespace = {"np": np, "layout_of": layout_of, "doubles_in_place": doubles_in_place}
+    connection, _ = honest(namespace)
+    assert run(source, connection) is None
+    source = ("from course_lib.contract import relaid\n"
+              "doubles_in_place(relaid(np.ones(3), 'readonly'))\n")
+    connection, _ = honest(namespace)
+    assert run(source, connection) == ("ValueError", "output array is read-only")
