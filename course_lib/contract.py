@@ -121,9 +121,11 @@ def _close(got, expected, tolerance):
 def assert_cache_feeds(name, cache, backward, dout, expected, tolerance, documented):
     """Assert that the cache of the learner's forward gives the right gradients.
 
-    Used where the lesson fixes the cache's format (lessons 05, 07, 08): the
-    course's reference backward, `backward`, is fed the learner's cache and
-    must return the gradients it returns on the documented cache (`expected`).
+    Used where the lesson fixes the cache's format (lessons 01, 05, 07, 08): the
+    course's backward, `backward` (course_lib's reference, or the lesson's rule
+    written in the test, as lesson 07's dout * mask * scale), is fed the learner's
+    cache and must return the gradients it returns on the documented cache
+    (`expected`).
     The learner's own backward is never called here, so one mistake costs one
     exercise: a wrong backward loses only the backward's points (its test builds
     its own cache), and a wrong cache loses only the forward's. A cache that holds
