@@ -168,18 +168,18 @@ def cache_check(name, backward, documented_cache, documented):
 
     Inputs:
     - name, backward, documented: as assert_cache_feeds
-    - documented_cache: function(*case_args) -> the lesson's cache for that case
+    - documented_cache: function(*case_args, **case_kwargs) -> the lesson's cache for a case
 
     Returns:
-    - function(result, case_args) -> '' when the cache of result = (out, cache) gives
-      `backward` the gradients of the documented cache (within 1e-5 of their largest
+    - function(result, case_args, case_kwargs) -> '' when the cache of result = (out, cache)
+      gives `backward` the gradients of the documented cache (within 1e-5 of their largest
       value), else the message of what differs
     """
-    def problem(result, case_args):
+    def problem(result, case_args, case_kwargs=None):
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             return ""  # the check of `out` reports a result that is not (out, cache)
         dout = np.random.default_rng(0).normal(size=np.shape(result[0]))
-        expected = backward(dout, documented_cache(*case_args))
+        expected = backward(dout, documented_cache(*case_args, **(case_kwargs or {})))
         parts = expected if isinstance(expected, tuple) else (expected,)
         tolerance = 1e-5 * max([1.0] + [float(np.max(np.abs(part))) for part in parts])
         try:

@@ -103,7 +103,7 @@ def run_check(name, function, reference, cases, mistakes=(), generic_hint="",
       mistake (default: compare)
     - inputs_read_only: an array argument that the learner's function changes in
       place fails the case (the caller, or the cache, still needs it)
-    - contract: optional function(result, args) -> '' or what is wrong with the rest of
+    - contract: optional function(result, args, kwargs) -> '' or what is wrong with the rest of
       the result once the compared part is right (course_lib.contract.cache_check: the
       cache, graded with the course's backward)
 
@@ -274,7 +274,7 @@ def _first_failure(name, function, reference, cases, mistakes, generic_hint, pic
         _report(expected, got, parts, pick)
         return "fail", hint
     for number, case, result in passed if contract else ():
-        problem = contract(result, case.args)
+        problem = contract(result, case.args, case.kwargs)
         if problem:
             print(f"✗ {name}: case {number} of {len(cases)} ({case.label}): {problem}")
             print(_describe_inputs(reference, case))

@@ -54,7 +54,7 @@ VARIANTS = [
     # other correct answers
     Variant("alternative_where_and_loops", {
         "dropout_forward": FORWARD.format(body=(
-            "if training:  # the scale folded into a float mask: (mask, scale) = (keep / (1 - rate), 1)\n"
+            "if training:  # the scale folded into a float mask: (keep / (1 - rate), 1)\n"
             "        scaled = (rng.random(x.shape) >= rate) / (1 - rate)\n"
             "        out = np.where(scaled > 0, x * scaled, 0.0)\n"
             "        return out, (scaled, 1.0)\n"
