@@ -118,7 +118,7 @@ def test_raises_value_error_accepts_only_a_value_error():
 
 
 def test_tiny_probabilities_reach_1e_30_and_catch_a_clipping_loss():
-    cases = contract.tiny_probability_cases(30)
+    cases = contract.tiny_probability_cases(smallest_exponent=30)
     exact, clipped = [], []
     for logits, labels in cases:
         row, label = logits[0], int(labels[0])
