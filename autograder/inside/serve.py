@@ -109,8 +109,8 @@ class _Session:
         self.call_number += 1
         replaced = {str(name): self._replacement(tag)
                     for name, tag in dict(request.get("replaced", {})).items()}
-        args = [wire.decode(item, self.resolve) for item in request.get("args", [])]
-        kwargs = {str(key): wire.decode(item, self.resolve)
+        args = [wire.decode(item, self.resolve, layouts=True) for item in request.get("args", [])]
+        kwargs = {str(key): wire.decode(item, self.resolve, layouts=True)
                   for key, item in request.get("kwargs", [])}
         positions = list(range(len(args))) + list(kwargs)
         values = args + list(kwargs.values())

@@ -13,6 +13,12 @@ numeric, boolean and (non-empty) string dtypes, at most MAX_ELEMENTS elements,
 and the bytes must be exactly what the header announces (so an array of a
 zero-size dtype cannot announce 30 million elements in 128 bytes).
 
+An array's memory layout crosses too (Fortran order inside the .npy; a strided
+view and a read-only array as a "layout" note), so that a test's non-contiguous
+and read-only inputs reach the student's function as such. Only the kernel side
+rebuilds the layout (decode(..., layouts=True)): the grader reads what the kernel
+sends as plain arrays.
+
 Messages are length-prefixed frames of JSON over a Unix socket.
 """
 
@@ -122,7 +128,11 @@ def encode(value, make_ref, depth=0):
     if type(value) is bytes:
         return {"__t": "bytes", "b64": base64.b64encode(value).decode("ascii")}
     if type(value) is np.ndarray and is_plain_array(value):
-        return {"__t": "ndarray", "npy": _array_bytes(value)}
+        encoded = {"__t": "ndarray", "npy": _array_bytes(value)}
+        layout = _layout(value)
+        if layout:
+            encoded["layout"] = layout
+        return encoded
     if isinstance(value, np.generic) and type(value).__module__ == "numpy" \
             and is_plain_array(np.asarray(value)):
         return {"__t": "scalar", "npy": _array_bytes(np.asarray(value))}
@@ -136,8 +146,34 @@ def encode(value, make_ref, depth=0):
     return make_ref(value)
 
 
-def decode(data, resolve, depth=0):
-    """Decode what `encode` made; `resolve(dict)` turns the other tagged dicts into objects."""
+def _layout(array):
+    """What np.save does not keep of an array's layout: "strided", "readonly", or both."""
+    notes = []
+    if array.ndim and not (array.flags.c_contiguous or array.flags.f_contiguous):
+        notes.append("strided")
+    if not array.flags.writeable:
+        notes.append("readonly")
+    return "+".join(notes)
+
+
+def _with_layout(array, layout):
+    """`array` rebuilt as a strided view (every other element of a larger array) and/or read-only."""
+    notes = str(layout).split("+")
+    if "strided" in notes and array.ndim and array.size * 2**array.ndim <= MAX_ELEMENTS:
+        larger = np.zeros(tuple(2 * size for size in array.shape), dtype=array.dtype)
+        view = larger[tuple(slice(None, None, 2) for _ in array.shape)]
+        view[...] = array
+        array = view
+    if "readonly" in notes:
+        array.flags.writeable = False
+    return array
+
+
+def decode(data, resolve, depth=0, layouts=False):
+    """Decode what `encode` made; `resolve(dict)` turns the other tagged dicts into objects.
+
+    With layouts=True (the kernel's side), arrays get back the layout noted by encode.
+    """
     if depth > MAX_DEPTH:
         raise WireError("a value nested too deeply")
     if data is None or isinstance(data, (bool, int, float, str)):
@@ -148,7 +184,8 @@ def decode(data, resolve, depth=0):
         raise WireError(f"an unknown value of type {type(data).__name__}")
     tag = data["__t"]
     if tag == "ndarray":
-        return _load_array(data.get("npy", ""))
+        array = _load_array(data.get("npy", ""))
+        return _with_layout(array, data["layout"]) if layouts and data.get("layout") else array
     if tag == "scalar":
         array = _load_array(data.get("npy", ""))
         if array.shape != ():
@@ -159,7 +196,7 @@ def decode(data, resolve, depth=0):
     if tag == "bytes":
         return base64.b64decode(str(data.get("b64", "")).encode("ascii"), validate=True)
     if tag in ("list", "tuple"):
-        items = [decode(item, resolve, depth + 1) for item in _items(data)]
+        items = [decode(item, resolve, depth + 1, layouts) for item in _items(data)]
         return items if tag == "list" else tuple(items)
     if tag == "dict":
         result = {}
@@ -168,7 +205,7 @@ def decode(data, resolve, depth=0):
                 raise WireError("a dict entry that is not a key and a value")
             key = decode(pair[0], resolve, depth + 1)
             try:
-                result[key] = decode(pair[1], resolve, depth + 1)
+                result[key] = decode(pair[1], resolve, depth + 1, layouts)
             except TypeError:
                 raise WireError("a dict key that is not hashable") from None
         return result

@@ -14,9 +14,19 @@ import numpy as np
 
 
 def _copy(value):
-    """Deep-enough copy so that a function that mutates its input cannot spoil a case."""
+    """Deep-enough copy so that a function that mutates its input cannot spoil a case.
+
+    An array keeps its memory layout: a read-only, Fortran-ordered or strided case
+    (course_lib.contract.in_layouts) reaches the learner's function as such.
+    """
     if isinstance(value, np.ndarray):
-        return value.copy()
+        if value.flags.c_contiguous and value.flags.writeable:
+            return value.copy()
+        from course_lib.contract import relaid
+
+        if not value.flags.writeable:
+            return relaid(value, "readonly")
+        return relaid(value, "fortran" if value.flags.f_contiguous else "strided")
     if isinstance(value, dict):
         return {key: _copy(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

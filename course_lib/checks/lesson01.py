@@ -5,6 +5,7 @@ import numpy as np
 from course_lib import layers, shapes
 from course_lib.cases import dense_cases, mlp_sizes_cases, relu_cases, softmax_cases
 from course_lib.checks._core import OUT, Case, Mistake, run_check
+from course_lib.contract import cache_check, in_layouts
 
 
 def _dense_cases():
@@ -18,6 +19,9 @@ def _dense_cases():
     for x, w, b in dense_cases(111, count=6):
         cases.append(Case(tuple(a.astype(np.float64) for a in (x, w, b)),
                           label=f"x {x.shape[0]}x{x.shape[1]}, w {w.shape[0]}x{w.shape[1]}"))
+    for layout, (x, w, b) in in_layouts(dense_cases(121, count=4)):
+        cases.append(Case((x, w, b), label=f"x {x.shape[0]}x{x.shape[1]} {x.dtype}, "
+                                            f"arrays {layout}"))
     return cases
 
 
@@ -35,7 +39,10 @@ def dense_forward(function):
                     "A dense layer is linear: the activation comes after it, as its own step."),
         ],
         generic_hint="Each output unit j computes sum_i x[n, i] * w[i, j] + b[j]; "
-                     "return (out, cache) with out of shape (N, M).")
+                     "return (out, cache) with out of shape (N, M) and cache = (x, w, b).",
+        contract=cache_check("dense_forward", layers.dense_backward,
+                             lambda x, w, b: (np.array(x), np.array(w), np.array(b)),
+                             "(x, w, b)"))
 
 
 def relu_forward(function):
@@ -46,6 +53,8 @@ def relu_forward(function):
               for shape in [(3, 4), (2, 3, 5), (10,)]]
     cases += [Case((x,), label=f"shape {x.shape}, {x.dtype}, largest |x| {abs(x).max():.3g}")
               for x in relu_cases(112, count=6)]
+    cases += [Case((x,), label=f"shape {x.shape}, {x.dtype}, {layout}")
+              for layout, x in in_layouts(relu_cases(122, count=4))]
     return run_check(
         "relu_forward", function, layers.relu_forward, cases,
         output=OUT,
@@ -54,7 +63,9 @@ def relu_forward(function):
             Mistake(lambda x: (np.clip(x, 0, 1), None), "ReLU has no upper limit: do not clip at 1."),
             Mistake(lambda x: (np.minimum(x, 0), None), "ReLU keeps the positive part: max(0, x)."),
         ],
-        generic_hint="relu(x) = max(0, x) element by element (np.maximum, not np.max).")
+        generic_hint="relu(x) = max(0, x) element by element (np.maximum, not np.max); "
+                     "the cache is x.",
+        contract=cache_check("relu_forward", layers.relu_backward, np.array, "x"))
 
 
 def softmax(function):

@@ -5,6 +5,7 @@ import numpy as np
 from course_lib import layers
 from course_lib.cases import conv1d_cases, conv2d_cases, correlate2d_cases
 from course_lib.checks._core import OUT, Case, Mistake, run_check
+from course_lib.contract import cache_check
 from course_lib.layers.conv import pad_images
 
 FIGURE_X = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
@@ -203,4 +204,10 @@ def conv2d_forward(function):
                     "for 'same' put total // 2 first and the odd one at the bottom/right."),
         ],
         generic_hint="out[n, r, c, k] = sum(x_pad[n, r*S:r*S + F, c*S:c*S + F, :] * w[..., k]) "
-                     "+ b[k]; out has shape (N, H_out, W_out, K).")
+                     "+ b[k]; out has shape (N, H_out, W_out, K); the cache is "
+                     "(x, w, b, stride, padding), with x as given (not padded).",
+        contract=cache_check(
+            "conv2d_forward", layers.conv2d_backward,
+            lambda x, w, b, stride=1, padding="valid": (np.array(x), np.array(w), np.array(b),
+                                                         stride, padding),
+            "(x, w, b, stride, padding)"))

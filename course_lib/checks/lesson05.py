@@ -5,6 +5,7 @@ import numpy as np
 from course_lib import layers
 from course_lib.cases import pool_cases
 from course_lib.checks._core import OUT, Case, Mistake, run_check
+from course_lib.contract import cache_check, in_layouts
 
 FIGURE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
                   dtype=float)[None, :, :, None]
@@ -38,7 +39,18 @@ def _pool_cases(seed):
     for x, pool, stride in pool_cases(seed, count=6):
         cases.append(Case((x, pool, stride),
                           label=f"x {x.shape} {x.dtype}, pool_size {pool}, stride {stride}"))
+    for layout, (x, pool, stride) in in_layouts(pool_cases(seed + 10, count=4)):
+        cases.append(Case((x, pool, stride), label=f"x {x.shape} {x.dtype} ({layout}), "
+                                                   f"pool_size {pool}, stride {stride}"))
     return cases
+
+
+def _pool_cache(backward, name):
+    """The cache check of a pooling forward: the lesson's cache is (x, pool_size, stride)."""
+    return cache_check(name, backward,
+                       lambda x, pool_size=2, stride=None: (
+                           np.array(x), pool_size, pool_size if stride is None else stride),
+                       "(x, pool_size, stride), with the stride as a number")
 
 
 def max_pool2d_forward(function):
@@ -64,7 +76,8 @@ def max_pool2d_forward(function):
                     "columns only (axes 1 and 2), not over the channels."),
         ],
         generic_hint="out[n, i, j, c] = max of x[n, i*s : i*s+p, j*s : j*s+p, c], with "
-                     "H_out = (H - p) // s + 1.")
+                     "H_out = (H - p) // s + 1; the cache is (x, pool_size, stride).",
+        contract=_pool_cache(layers.max_pool2d_backward, "max_pool2d_forward"))
 
 
 def avg_pool2d_forward(function):
@@ -88,7 +101,9 @@ def avg_pool2d_forward(function):
                     _windows(x, pool_size, stride, lambda v: v.max(axis=(1, 2))),
                     "That is max pooling; average pooling takes the mean of each window."),
         ],
-        generic_hint="out[n, i, j, c] = mean of x[n, i*s : i*s+p, j*s : j*s+p, c].")
+        generic_hint="out[n, i, j, c] = mean of x[n, i*s : i*s+p, j*s : j*s+p, c]; "
+                     "the cache is (x, pool_size, stride).",
+        contract=_pool_cache(layers.avg_pool2d_backward, "avg_pool2d_forward"))
 
 
 def global_avg_pool2d_forward(function):
@@ -97,6 +112,8 @@ def global_avg_pool2d_forward(function):
     cases = [Case((FIGURE,), label="the 4x4 figure: one channel, mean 3.125")]
     cases += [Case((rng.normal(size=shape),), label=f"x {shape}")
               for shape in [(2, 3, 3, 4), (1, 5, 2, 3), (4, 1, 1, 6), (3, 4, 4, 4)]]
+    cases += [Case((x,), label=f"x {x.shape} {x.dtype} ({layout})")
+              for layout, (x, _, _) in in_layouts(pool_cases(513, count=4))]
     return run_check(
         "global_avg_pool2d_forward", function, layers.global_avg_pool2d_forward, cases,
         output=OUT,
@@ -112,7 +129,10 @@ def global_avg_pool2d_forward(function):
             Mistake(lambda x: (x.sum(axis=(1, 2)), None),
                     "Divide the sum by H * W: it is an average, not a sum."),
         ],
-        generic_hint="out[n, c] = mean of x[n, :, :, c]: x.mean(axis=(1, 2)).")
+        generic_hint="out[n, c] = mean of x[n, :, :, c]: x.mean(axis=(1, 2)); the cache is "
+                     "x.shape.",
+        contract=cache_check("global_avg_pool2d_forward", layers.global_avg_pool2d_backward,
+                             np.shape, "x.shape"))
 
 
 def max_pool2d_backward(function):

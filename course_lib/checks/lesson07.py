@@ -6,6 +6,7 @@ from course_lib import layers, regularization
 from course_lib.cases import dropout_cases
 from course_lib.checks._core import OUT, Case, Mistake, run_check
 from course_lib.checks._expected import fingerprint, remembered
+from course_lib.contract import cache_check
 
 
 def _dropout_cases():
@@ -31,6 +32,16 @@ def _with_seed(forward):
 
 def _keep(x, rate, seed):
     return np.random.default_rng(seed).random(np.shape(x)) >= rate
+
+
+def _lesson_backward(dout, cache):
+    """The lesson's backward rule: dout times the cache's mask and scale (dout without a mask)."""
+    mask, scale = cache
+    return dout if mask is None else dout * np.asarray(mask) * scale
+
+
+def _documented_cache(x, rate, training, seed):
+    return (_keep(x, rate, seed), 1 / (1 - rate)) if training else (None, 1.0)
 
 
 def dropout_forward(function):
@@ -71,7 +82,9 @@ def dropout_forward(function):
             Mistake(mask_inverted, "Keep a unit where rng.random(x.shape) >= rate (not < rate)."),
         ],
         generic_hint="In training: keep = rng.random(x.shape) >= rate; out = x * keep / (1 - rate). "
-                     "At inference: out = x.")
+                     "At inference: out = x. The cache is (mask, scale), (None, 1.0) at inference.",
+        contract=cache_check("dropout_forward", _lesson_backward, _documented_cache,
+                             "(mask, scale)"))
 
 
 def dropout_backward(function):

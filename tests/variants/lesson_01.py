@@ -57,6 +57,36 @@ VARIANTS = [
                     "    return int((s[:-1] * s[1:] + s[1:]).sum())"))},
                 ["test_mlp_param_count"]),
     ),
+    # wrong only in what the old tests did not observe (issue 22): the cache, or inputs that are
+    # not fresh C-contiguous arrays; each combined with a correct alternative of another exercise
+    combine(
+        Variant("dense_caches_output",  # out instead of x: the backward's dw is wrong
+                dense("out = x @ w + b\n    return out, (out, w, b)"), ["test_dense_forward"]),
+        # writes through x.reshape(-1) of a zeros_like(x): a copy for Fortran-ordered inputs
+        Variant("relu_writes_through_reshape", {"relu_forward": RELU.format(body=(
+            "out = np.zeros_like(x)\n"
+            "    out.reshape(-1)[:] = np.maximum(x.reshape(-1), 0)\n"
+            "    return out, x"))}, ["test_relu_forward"]),
+        Variant("alternative_softmax_float64_from_float32", {"softmax": SOFTMAX.format(body=(
+            "z = np.asarray(x, dtype=np.float64)\n"
+            "    z = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+            "    return z / z.sum(axis=-1, keepdims=True)"))}),
+    ),
+    combine(
+        Variant("dense_caches_transposed_weights",  # w.T "ready for the backward"
+                dense("return x @ w + b, (x, w.T, b)"), ["test_dense_forward"]),
+        # shifts and normalizes the caller's array in place: fails on a read-only input
+        Variant("softmax_in_place_on_input", {"softmax": SOFTMAX.format(body=(
+            "x -= x.max(axis=-1, keepdims=True)\n"
+            "    np.exp(x, out=x)\n"
+            "    x /= x.sum(axis=-1, keepdims=True)\n"
+            "    return x"))}, ["test_softmax"]),
+        # copies its input first and works on the copy; caches its output (the same mask)
+        Variant("alternative_relu_copies_caches_output", {"relu_forward": RELU.format(body=(
+            "out = np.array(x)\n"
+            "    out[out < 0] = 0\n"
+            "    return out, out"))}),
+    ),
     # other correct answers
     Variant("alternative_numpy_scipy", {
         "dense_forward": DENSE.format(body="return np.einsum('nd,dm->nm', x, w) + b, (x, w, b)"),

@@ -62,10 +62,11 @@ for n in range(batch):
             for k in range(filters):
                 out[n, r, c, k] = np.sum(window * w[{kernel}, {channels}, k]){bias}
 {after}
-return out, (x, w, b, stride, padding)
+return out, {cache}
 """
 RIGHT = dict(same_split="(total // 2, total - total // 2)", int_pads="(padding, padding)",
-             left="c * stride", channels=":", kernel=":, :", bias=" + b[k]", after="")
+             left="c * stride", channels=":", kernel=":, :", bias=" + b[k]", after="",
+             cache="(x, w, b, stride, padding)")
 
 
 def conv2d_with(**changes):
@@ -92,9 +93,13 @@ return np.array([np.dot(padded[t:t + f], w[::-1]) for t in range(len(padded) - f
         ["test_conv1d"]),
     Variant("conv1d_same_length_n_minus_1", conv1d(CONV1D_TEMPLATE.format(
         full=FULL_RIGHT, same="return full[f // 2 : n + f // 2 - 1]")), ["test_conv1d"]),
-    Variant("conv1d_uses_reference", conv1d(
+    # each combined with a conv2d_forward whose `out` is right and whose cache is not (issue 22):
+    # the padding written as the top pad (wrong for an odd "same" total), the padded input
+    combine(Variant("conv1d_uses_reference", conv1d(
         "from course_lib.layers import conv1d as reference\nreturn reference(x, w, mode)"),
         ["test_conv1d"]),
+            Variant("conv2d_caches_top_pad", conv2d_with(cache="(x, w, b, stride, pads[0][0])"),
+                    ["test_conv2d_forward"])),
     # correlate2d_single misconceptions
     Variant("correlate2d_flips_kernel", {"correlate2d_single": CORR.format(body=indent("""
 kernel = kernel[::-1, ::-1]
@@ -104,9 +109,12 @@ for r in range(out_h):
     for c in range(out_w):
         out[r, c] = np.sum(image[r:r + kernel.shape[0], c:c + kernel.shape[1]] * kernel)
 return out"""))}, ["test_correlate2d_single"]),
-    Variant("correlate2d_uses_reference", {"correlate2d_single": CORR.format(body=indent(
+    combine(Variant("correlate2d_uses_reference", {"correlate2d_single": CORR.format(body=indent(
         "from course_lib import layers as library\n"
         "return library.correlate2d_single(image, kernel)"))}, ["test_correlate2d_single"]),
+            Variant("conv2d_caches_padded_x",
+                    conv2d_with(cache="(x_padded, w, b, stride, padding)"),
+                    ["test_conv2d_forward"])),
     # conv2d_forward misconceptions
     Variant("conv2d_flips_kernel", conv2d_with(kernel="::-1, ::-1"), ["test_conv2d_forward"]),
     Variant("conv2d_no_bias", conv2d_with(bias=""), ["test_conv2d_forward"]),

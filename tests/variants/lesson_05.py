@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 05 (pooling)."""
 
-from tests.variants import Variant, shadow_builtins, solution_source
+from tests.variants import Variant, combine, shadow_builtins, solution_source
 
 # A correct loop over output positions; {stride_default} and {reduce} are spliced in.
 POOL = '''def {name}(x, pool_size=2, stride=None, padding="valid"):
@@ -38,26 +38,31 @@ BACKWARD = '''def max_pool2d_backward(dout, cache):
 '''
 
 # Vectorized over the p*p offsets of the window (the course_lib approach), any stride.
+# Its out and cache keep x's dtype (float32 stays float32): the course's backward reads the cache.
 MAX_VECTORIZED = '''def max_pool2d_forward(x, pool_size=2, stride=None, padding="valid"):
     if padding != "valid":
         raise ValueError("only valid padding")
     stride = pool_size if stride is None else stride
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
     windows = np.lib.stride_tricks.sliding_window_view(x, (pool_size, pool_size), axis=(1, 2))
     out = windows[:, ::stride, ::stride].max(axis=(-2, -1))
     return out, (x, pool_size, stride)
 '''
+# Copies its input first, then divides the copy in place (float64 results from float32 inputs).
 AVG_VECTORIZED = '''def avg_pool2d_forward(x, pool_size=2, stride=None, padding="valid"):
+    if padding not in ("valid",):
+        raise ValueError(f"padding {padding!r}: only 'valid'")
     stride = stride or pool_size
-    x = np.asarray(x, dtype=float)
-    n, h, w, c = x.shape
+    scaled = np.array(x, dtype=float)
+    scaled /= pool_size ** 2
+    n, h, w, c = scaled.shape
     h_out, w_out = (h - pool_size) // stride + 1, (w - pool_size) // stride + 1
     total = np.zeros((n, h_out, w_out, c))
     for a in range(pool_size):
         for b in range(pool_size):
-            total += x[:, a: a + stride * (h_out - 1) + 1: stride,
-                       b: b + stride * (w_out - 1) + 1: stride, :]
-    return total / pool_size ** 2, (x, pool_size, stride)
+            total += scaled[:, a: a + stride * (h_out - 1) + 1: stride,
+                            b: b + stride * (w_out - 1) + 1: stride, :]
+    return total, (np.asarray(x, dtype=float), pool_size, stride)
 '''
 BACKWARD_LOOPS = '''def max_pool2d_backward(dout, cache):
     x, pool_size, stride = cache
@@ -73,6 +78,71 @@ BACKWARD_LOOPS = '''def max_pool2d_backward(dout, cache):
                     dx[b, i * stride + a, j * stride + d, k] += dout[b, i, j, k]
     return dx
 '''
+
+# Wrong only in what the forward tests did not observe: the cache, the documented ValueError,
+# the memory layout of the input (issue 22). Each combines three exercises' mistakes.
+POOL_PARTS = '''def {name}(x, pool_size=2, stride=None, padding="valid"):
+    {check}
+    {cache_stride}
+    if stride is None:
+        stride = pool_size
+    x = np.asarray(x, dtype=float)
+    n, h, w, c = x.shape
+    h_out, w_out = (h - pool_size) // stride + 1, (w - pool_size) // stride + 1
+    out = np.zeros((n, h_out, w_out, c))
+    for i in range(h_out):
+        for j in range(w_out):
+            window = x[:, i * stride: i * stride + pool_size, j * stride: j * stride + pool_size]
+            out[:, i, j, :] = {reduce}
+    return out, {cache}
+'''
+RAISES = 'if padding != "valid":\n        raise ValueError("only valid padding")'
+# as_strided with strides worked out for a C-contiguous x: wrong on any other layout
+AS_STRIDED = '''def {name}(x, pool_size=2, stride=None, padding="valid"):
+    if padding != "valid":
+        raise ValueError("only valid padding")
+    stride = pool_size if stride is None else stride
+    x = np.asarray(x, dtype=float)
+    n, h, w, c = x.shape
+    h_out, w_out = (h - pool_size) // stride + 1, (w - pool_size) // stride + 1
+    size = x.itemsize
+    windows = np.lib.stride_tricks.as_strided(
+        x, shape=(n, h_out, w_out, pool_size, pool_size, c),
+        strides=(h * w * c * size, stride * w * c * size, stride * c * size, w * c * size,
+                 c * size, size))
+    return windows.{reduce}(axis=(3, 4)), (x, pool_size, stride)
+'''
+
+
+def pool_parts(name, reduce, check=RAISES, cache="(x, pool_size, stride)", cache_stride=""):
+    source = POOL_PARTS.format(name=name, reduce=reduce, check=check, cache=cache,
+                               cache_stride=cache_stride)
+    return {name: "\n".join(line for line in source.split("\n") if line.strip() or not line)}
+
+
+MEAN = "window.mean(axis=(1, 2))"
+CONTRACT = [
+    # the cache holds the pooled values (what a student may think the backward compares to)
+    Variant("max_caches_out_not_x", pool_parts("max_pool2d_forward", MAX,
+                                               cache="(out, pool_size, stride)"),
+            ["test_max_pool2d_forward"]),
+    Variant("avg_asserts_valid_padding", pool_parts(
+        "avg_pool2d_forward", MEAN, check='assert padding == "valid", "only valid padding"'),
+            ["test_avg_pool2d_forward"]),
+    # ravel(order="K") follows memory order: right for C-contiguous inputs only
+    Variant("gap_ravels_in_memory_order", {"global_avg_pool2d_forward": GAP.format(
+        body="np.ravel(x, order='K').reshape(np.shape(x)[0], -1, np.shape(x)[3]).mean(axis=1)")},
+            ["test_global_avg_pool2d_forward"]),
+    # a padding it does not support is silently treated as "valid"
+    Variant("max_ignores_padding", pool_parts("max_pool2d_forward", MAX, check=""),
+            ["test_max_pool2d_forward"]),
+    Variant("avg_as_strided_for_c_order", {"avg_pool2d_forward": AS_STRIDED.format(
+        name="avg_pool2d_forward", reduce="mean")}, ["test_avg_pool2d_forward"]),
+    # the cache holds x itself, not x.shape as the lesson says
+    Variant("gap_caches_x", {"global_avg_pool2d_forward": GAP.format(
+        body="np.mean(x, axis=(1, 2))").replace("np.shape(x)\n", "x\n")},
+            ["test_global_avg_pool2d_forward"]),
+]
 
 VARIANTS = [
     # misconceptions
@@ -139,4 +209,7 @@ VARIANTS = [
         "max_pool2d_forward": shadow_builtins(
             solution_source("05_pooling", "max_pool2d_forward"), ("type", "sum", "len", "id", "str")),
     }),
+    # issue 22: whole-contract mistakes, three exercises a notebook
+    combine(*CONTRACT[:3]),
+    combine(*CONTRACT[3:]),
 ]

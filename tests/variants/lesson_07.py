@@ -54,10 +54,10 @@ VARIANTS = [
     # other correct answers
     Variant("alternative_where_and_loops", {
         "dropout_forward": FORWARD.format(body=(
-            "if training:\n"
-            "        keep = rng.random(x.shape) >= rate\n"
-            "        out = np.where(keep, x / (1 - rate), 0.0)\n"
-            "        return out, (keep, 1 / (1 - rate))\n"
+            "if training:  # the scale folded into a float mask: (keep / (1 - rate), 1)\n"
+            "        scaled = (rng.random(x.shape) >= rate) / (1 - rate)\n"
+            "        out = np.where(scaled > 0, x * scaled, 0.0)\n"
+            "        return out, (scaled, 1.0)\n"
             "    return x.copy(), (np.ones(x.shape, dtype=bool), 1.0)")),
         "dropout_backward": BACKWARD.format(body=(
             "keep, scale = cache\n"
@@ -75,13 +75,25 @@ VARIANTS = [
                                            ("type", "sum", "all", "input", "id", "str")),
         "l2_penalty": PENALTY.format(body="return 0.5 * l2 * float(np.vdot(w, w))"),
     }),
-    # a backward that reads only its own forward's cache, not the documented (mask, scale):
-    # the forward keeps its points, the backward loses them (graded alone, with (mask, scale))
+    # a cache in a format of its own, with a backward that reads only that format: the lesson
+    # fixes the format (mask, scale), so the forward's test (which grades the cache with the
+    # lesson's backward rule) and the backward's test (graded alone, with (mask, scale)) lose
     Variant("dropout_own_cache_format", {
         "dropout_forward": FORWARD.format(body=(
             "scaled_mask = (rng.random(x.shape) >= rate) / (1 - rate) if training "
             "else np.ones_like(x)\n"
             "    return x * scaled_mask, scaled_mask")),
         "dropout_backward": BACKWARD.format(body="return dout * cache"),
-    }, ["test_dropout_backward"]),
+    }, ["test_dropout_forward", "test_dropout_backward"]),
+    # `out` right, the cache wrong (issue 22): the keep probability instead of the scale,
+    # the mask of the dropped units instead of the kept ones
+    Variant("dropout_caches_keep_probability", forward(
+        "if not training:\n        return x, (None, 1.0)\n"
+        "    mask = rng.random(x.shape) >= rate\n"
+        "    return x * mask / (1 - rate), (mask, 1 - rate)"), ["test_dropout_forward"]),
+    Variant("dropout_caches_dropped_units", forward(
+        "if not training:\n        return x, (None, 1.0)\n"
+        "    dropped = rng.random(x.shape) < rate\n"
+        "    return np.where(dropped, 0.0, x / (1 - rate)), (dropped, 1 / (1 - rate))"),
+            ["test_dropout_forward"]),
 ]

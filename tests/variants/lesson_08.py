@@ -1,6 +1,6 @@
 """Wrong and alternative answers for lesson 08 (batch normalization)."""
 
-from tests.variants import Variant, shadow_builtins, solution_source
+from tests.variants import Variant, combine, shadow_builtins, solution_source
 
 TRAINING, MOVING = "test_batchnorm_forward_training", "test_batchnorm_moving_statistics"
 INFERENCE = "test_batchnorm_forward_inference"
@@ -56,7 +56,8 @@ STEP_FORWARD = '''def batchnorm_forward(x, gamma, beta, state, training, momentu
         centered = x - mean
     std = np.sqrt(variance + epsilon)
     x_hat = centered / std
-    return gamma * x_hat + beta, (x_hat, gamma, 1 / std, training)
+    # inverse_std cached as a row (1, C), which broadcasts like (C,)
+    return gamma * x_hat + beta, (x_hat, gamma, (1 / std).reshape(1, -1), training)
 '''
 STEP_BACKWARD = '''def batchnorm_backward(dout, cache):
     x_hat, gamma, inverse_std, training = cache
@@ -102,11 +103,23 @@ VARIANTS = [
         "    from course_lib import layers\n"
         "    return layers.batchnorm_forward(x, gamma, beta, state, training, momentum, epsilon)\n"
     )}, [TRAINING, MOVING, INFERENCE]),
-    Variant("backward_without_mean_variance_paths", {"batchnorm_backward": BACKWARD_NO_PATHS},
-            [DX]),
-    Variant("backward_dgamma_without_x_hat", {"batchnorm_backward": BACKWARD_NO_PATHS.replace(
-        "return dout * gamma * inverse_std, (dout * x_hat).sum(axis=axes)",
-        "return dout * gamma * inverse_std, dout.sum(axis=axes)")}, [PARAMS, DX]),
+    # each with a forward whose `out` is right and whose cache is not (issue 22): the forward's
+    # tests lose, the backward's tests lose only for the backward's own mistake
+    combine(Variant("backward_without_mean_variance_paths",
+                    {"batchnorm_backward": BACKWARD_NO_PATHS}, [DX]),
+            Variant("cache_holds_std_not_inverse", {
+                "batchnorm_forward": forward()["batchnorm_forward"].replace(
+                    "return out, (x_hat, gamma, inverse_std, training)",
+                    "return out, (x_hat, gamma, 1.0 / inverse_std, training)")},
+                    [TRAINING, INFERENCE])),
+    combine(Variant("backward_dgamma_without_x_hat",
+                    {"batchnorm_backward": BACKWARD_NO_PATHS.replace(
+                        "return dout * gamma * inverse_std, (dout * x_hat).sum(axis=axes)",
+                        "return dout * gamma * inverse_std, dout.sum(axis=axes)")}, [PARAMS, DX]),
+            Variant("cache_holds_x_not_x_hat", {
+                "batchnorm_forward": forward()["batchnorm_forward"].replace(
+                    "return out, (x_hat, gamma, inverse_std, training)",
+                    "return out, (x, gamma, inverse_std, training)")}, [TRAINING, INFERENCE])),
     # statistics over the batch axis only: right only on the (N, D) inputs
     Variant("statistics_over_batch_axis_only",
             forward(stats="mean, variance = x.mean(axis=0), x.var(axis=0)"), [TRAINING, MOVING]),

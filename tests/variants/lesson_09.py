@@ -51,13 +51,21 @@ CE_SUMMED = (
     "    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))\n"
     "    loss = -np.sum(log_p[np.arange(n), labels])\n"
     "    d = np.exp(log_p)\n    d[np.arange(n), labels] -= 1\n    return loss, d")
-CE_ONE_HOT = (
-    "n, c = logits.shape\n    one_hot = np.eye(c)[labels]\n"
+CE_ONE_HOT = (  # in float64 whatever the logits' dtype
+    "logits = np.asarray(logits, dtype=np.float64)\n"
+    "    n, c = logits.shape\n    one_hot = np.eye(c)[labels]\n"
     "    m = np.max(logits, axis=1, keepdims=True)\n"
     "    log_sum = m + np.log(np.sum(np.exp(logits - m), axis=1, keepdims=True))\n"
     "    log_p = logits - log_sum\n"
     "    loss = float(-np.sum(one_hot * log_p) / n)\n"
     "    return loss, (np.exp(log_p) - one_hot) / n")
+CE_TINY = (  # stable softmax, then the log of the true class's probability
+    "n = logits.shape[0]\n    rows = np.arange(n)\n"
+    "    z = np.exp(logits - logits.max(axis=1, keepdims=True))\n"
+    "    p = z / z.sum(axis=1, keepdims=True)\n"
+    "    loss = -np.mean({log})\n"
+    "    d = p.copy()\n    d[rows, labels] -= 1\n    return loss, d / n")
+GRADIENT_CHECK = solution_source("09_sgd_optimizers", "network_gradient_check")
 
 VARIANTS = [
     # misconceptions
@@ -80,10 +88,32 @@ VARIANTS = [
                     {"sgd_step": SGD.format(body="velocity = momentum * velocity - learning_rate * dw\n"
                                                  "    w -= -velocity\n    return w, velocity")},
                     ["test_sgd_step"])),
-    Variant("adam_keras_epsilon_inside_root",
-            {"adam_step": ADAM.format(body=ADAM_KERAS_EPSILON_INSIDE_ROOT)}, ["test_adam_step"]),
-    Variant("adam_without_bias_correction", {"adam_step": ADAM.format(body=ADAM_NO_CORRECTION)},
-            ["test_adam_step"]),
+    # issue 22, each with an Adam mistake: a loss right except on tiny true-class
+    # probabilities (p clipped before the log, an epsilon inside it), and a gradient check
+    # run in training mode (right on networks without Dropout, wrong once dropout draws a
+    # mask per pass)
+    combine(Variant("adam_keras_epsilon_inside_root",
+                    {"adam_step": ADAM.format(body=ADAM_KERAS_EPSILON_INSIDE_ROOT)},
+                    ["test_adam_step"]),
+            Variant("cross_entropy_clips_probabilities",
+                    {"softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_TINY.format(
+                        log="np.log(np.clip(p[rows, labels], 1e-12, 1.0))"))},
+                    ["test_softmax_cross_entropy"]),
+            Variant("gradient_check_in_training_mode", {
+                "network_gradient_check": GRADIENT_CHECK.replace("training=False",
+                                                                 "training=True")},
+                    ["test_network_gradient_check"])),
+    combine(Variant("adam_without_bias_correction",
+                    {"adam_step": ADAM.format(body=ADAM_NO_CORRECTION)}, ["test_adam_step"]),
+            Variant("cross_entropy_epsilon_in_log",
+                    {"softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_TINY.format(
+                        log="np.log(p[rows, labels] + 1e-9)"))},
+                    ["test_softmax_cross_entropy"]),
+            Variant("gradient_check_backprop_in_training_mode", {
+                "network_gradient_check": GRADIENT_CHECK.replace(
+                    "logits = network.forward(x, training=False)",
+                    "logits = network.forward(x, training=True)")},
+                    ["test_network_gradient_check"])),
     Variant("cross_entropy_overflows",
             {"softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_OVERFLOW)},
             ["test_softmax_cross_entropy"]),
@@ -95,6 +125,8 @@ VARIANTS = [
                 body="from course_lib.losses import softmax_cross_entropy as reference\n"
                      "    return reference(logits, labels)")},
             ["test_softmax_cross_entropy"]),
+    # right except on tiny true-class probabilities (issue 22): p clipped before the log,
+    # or an epsilon added inside it (the gradient is right in both)
     # other correct answers
     Variant("alternative_textbook_adam_positive_velocity", {
         "sgd_step": SGD.format(body=("velocity = momentum * velocity + learning_rate * dw\n"
