@@ -180,7 +180,8 @@ def test_names_not_utf8(tmp_path):
     plain = write_zip(tmp_path / "plain.zip", [("bobX_00_setup.ipynb", NOTEBOOK)])
     names, reasons = intake(patch(plain, b"bobX", b"bob\xff"), tmp_path)
     assert names == [HONEST] and list(reasons.values()) == [
-        r"student id 'bob\xa0': expected letters, digits, '.', '_', '-'"]
+        r"student id 'bob\xa0': expected letters and digits (any script), '.', '_', '-', "
+        "starting with a letter or digit, without '..'"]
     flagged = write_zip(tmp_path / "flagged.zip", [("bob\u00e9_00_setup.ipynb", NOTEBOOK)])
     names, reasons = intake(patch(flagged, "\u00e9".encode(), b"\xff\xfe"), tmp_path)
     assert names == [] and "not UTF-8" in reasons["flagged.zip"]
