@@ -34,6 +34,7 @@ import pytest
 
 import course_lib.testing
 from course_lib._sampling import drawing_with
+from course_lib.checks._expected import fingerprint
 from tests.test_seed_sweep import (NUMPY_LESSONS, _cells, _imports, _meta, _strip_markers,
                                    seeded_tests, student_namespace)
 from tests.variants import solution_source, variants_for
@@ -73,31 +74,9 @@ def prepared(lesson, replace):
 # -- a lookup table built from the public cases ---------------------------------------------
 
 
-def _feed(digest, value):
-    if isinstance(value, np.ndarray):
-        digest.update(f"array {value.dtype} {value.shape}".encode())
-        digest.update(np.ascontiguousarray(value).tobytes())
-    elif isinstance(value, (list, tuple)):
-        digest.update(f"{type(value).__name__} {len(value)}(".encode())
-        for item in value:
-            _feed(digest, item)
-        digest.update(b")")
-    elif isinstance(value, np.random.Generator):
-        _feed(digest, ("generator", value.bit_generator.state))
-    elif isinstance(value, dict):
-        digest.update(f"dict {len(value)}(".encode())
-        for item in sorted(value.items(), key=lambda pair: repr(pair[0])):
-            _feed(digest, item)
-        digest.update(b")")
-    else:
-        digest.update(f"{type(value).__name__} {value!r}".encode())
-
-
 def table_key(name, args, kwargs):
     """A hash of a call (function name and arguments): what the lookup table is indexed by."""
-    digest = hashlib.sha256()
-    _feed(digest, (name, args, kwargs))
-    return digest.hexdigest()
+    return fingerprint((name, args, kwargs))
 
 
 def student_functions(lesson, namespace):
