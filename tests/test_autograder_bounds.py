@@ -148,8 +148,13 @@ def test_the_watchdog_counts_files_as_memory(monkeypatch):
         process = subprocess.Popen(_file_probe(sandbox, 50, hold_megabytes=40, then_sleep=60),
                                    stdout=subprocess.PIPE, text=True)
         sandbox.started(process.pid, 120)
-        assert json.loads(process.stdout.readline()) == [[50, ""], [50, ""]]
+        printed = process.stdout.readline()
         process.wait(timeout=30)
+        # The watchdog may stop the probe while it writes its second file (a slow, loaded
+        # machine) or after it prints; when it printed, nothing ran out of room: every MiB
+        # fitted, so it was the watchdog, not the tmpfs size, that stopped it.
+        if printed:
+            assert json.loads(printed) == [[50, ""], [50, ""]]
         assert "files in /tmp, $HOME and /dev/shm" in sandbox.stopped_because
         assert "more than 0.125 GiB of memory" in sandbox.stopped_because
     finally:
