@@ -36,6 +36,7 @@ import course_lib.testing
 from course_lib._sampling import drawing_with
 from course_lib.checks._expected import fingerprint
 from tests.test_seed_sweep import (NUMPY_LESSONS, _cells, _imports, _meta, _strip_markers,
+                                   remember_heap_searches,
                                    seeded_tests, student_namespace)
 from tests.variants import solution_source, variants_for
 
@@ -44,10 +45,7 @@ SECRETS = [hashlib.sha256(f"secret {number}".encode()).digest() for number in ra
 
 @pytest.fixture(autouse=True)
 def _heap_searched_once(monkeypatch):
-    """reference_disabled searches the heap for copies of a reference at each call (25 ms, most
-    of a test's time here): remember the answers, as the grader's kernel side does per cell.
-    Each answer's namespace starts a new memory (prepared)."""
-    monkeypatch.setattr(course_lib.testing, "copies_cache", {}, raising=False)
+    remember_heap_searches(monkeypatch)  # each answer's namespace starts a new memory (prepared)
 
 
 def run_test(namespace, grade_id, source, key=None, fixed=True):
@@ -62,8 +60,7 @@ def run_test(namespace, grade_id, source, key=None, fixed=True):
 
 def prepared(lesson, replace):
     """The student namespace of a lesson, with every seeded test's imports run in it."""
-    if getattr(course_lib.testing, "copies_cache", None) is not None:
-        course_lib.testing.copies_cache = {}  # new functions: search the heap again
+    course_lib.testing.copies_cache = {}  # new functions: search the heap again
     namespace = student_namespace(lesson, replace)
     tests = seeded_tests(lesson)
     for grade_id, source in tests.items():
