@@ -146,10 +146,13 @@ def notebooks_own(name):
 def learners_own(name):
     """The learner's own function `name` when it passes its instant check, else None.
 
-    For a graded student copy (never while grading). Looked for in the notebook, then in
+    For a graded student copy (never while grading), outside the instant checks (which
+    compare with the course's answers only: a course function they call that needs a
+    missing one is skipped, course_lib/checks/_core.py). Looked for in the notebook, then in
     the learner's saved notebook of the lesson whose exercise it is (`saved_own`): a
     finished lesson 02 gives lesson 09's network its conv2d_forward. A helper that is not
-    an exercise itself but is one's result (`relu`, from relu_forward) is derived from it.
+    an exercise itself but is one's result (`relu` from relu_forward, `layer_row` from
+    summary) is derived from it.
     Prints a one-line note the first time a name is used so.
     """
     if name in DERIVED:
@@ -157,16 +160,14 @@ def learners_own(name):
         function = learners_own(exercise)
         return None if function is None else derive(function)
     from course_lib import checks
+    from course_lib.checks import _expected
 
-    if name not in checks.REFERENCES or name in _CHECKING:
+    if name not in checks.REFERENCES or name in _CHECKING \
+            or _expected.CURRENT_LESSON.get() != "?":  # inside a check: the course's only
         return None
     function = getattr(sys.modules.get("__main__"), name, None)
     where = ""
     if not _passes(function, name):
-        from course_lib.checks import _expected
-
-        if _expected.CURRENT_LESSON.get() != "?":  # inside a check: the course's truth only
-            return None
         function = saved_own(name)
         where = f" from your saved lesson {_lessons().get(name)} notebook"
         if not _passes(function, name):
@@ -204,7 +205,11 @@ ADAPTED = {"conv2d_backward": _int_padding}
 
 
 # Helpers stripped from a graded copy that are an exercise's result: (exercise, derivation).
-DERIVED = {"relu": ("relu_forward", lambda relu_forward: lambda x: relu_forward(x)[0])}
+DERIVED = {
+    "relu": ("relu_forward", lambda relu_forward: lambda x: relu_forward(x)[0]),
+    "layer_row": ("summary", lambda summary: lambda name, options, input_shape: tuple(
+        summary([(name, options)], input_shape)[0][1:])),
+}
 
 
 def _passes(function, name):
