@@ -20,8 +20,10 @@ it defines one (`notebooks_own`): the student's code, never the course's.
 Nothing here is used by the public course_lib: in a learner's own notebook
 every reference is there. A student copy of a course graded for credit
 (tools/student_repo.py --graded) is stripped the same way, of every lesson's
-references, but not sealed: there a placeholder can be imported, and says when
-called that the function is not in this copy.
+references, but not sealed: there a placeholder can be imported; called, it uses the
+learner's own function when it passes its instant check (from the notebook, or from the
+learner's saved notebook of that exercise's lesson: `learners_own`), and otherwise says
+in one line that the function is not in this copy and which exercise the cell needs.
 """
 
 import contextlib
