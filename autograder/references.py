@@ -11,10 +11,13 @@ Which functions are L's references is derived from the lesson itself
 (`lesson_references`): the arguments of `reference_disabled(...)` in L's graded
 test cells whose docstring says "Introduced in lesson L". Left in the copy: a
 reference of an earlier lesson that a test also disables (lesson 01's softmax in
-lesson 09's softmax_cross_entropy test), and one that L's own solution cells call
-as the course's version (lesson 09's network_gradient_check and training loop use
-the course's softmax_cross_entropy, so the later exercises do not depend on the
-earlier one).
+lesson 09's softmax_cross_entropy test). A reference that L's own later exercises
+build on is stripped too: a test gives the student's function the course's version
+as a call back to the grader, valid during that call only (upstream_replaced;
+lesson 09's network_gradient_check gets the course's softmax_cross_entropy so), and
+course_lib code that the notebook runs outside a test (lesson 09's training loop,
+whose default loss is softmax_cross_entropy) runs the student's own function of that
+name (course_lib/_unavailable.py).
 """
 
 import ast
@@ -120,21 +123,17 @@ def introduced_in(name):
 
 
 def used_by_solutions(lesson):
-    """The attribute names `lesson`'s solution cells use (`losses.softmax_cross_entropy`)."""
+    """The attribute names `lesson`'s solution cells use (`shapes.conv_output_shape`)."""
     return {node.attr for kind, _, tree in _code_cells(lesson) if kind == "solution"
             for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
 
 
 @functools.lru_cache(maxsize=None)
 def lesson_references(lesson):
-    """The references of `lesson`'s graded exercises, as sorted "module:qualname" strings.
-
-    Those the lesson's own solution cells call as the course's version stay (see above).
-    """
-    used = used_by_solutions(lesson)
+    """The references of `lesson`'s graded exercises, as sorted "module:qualname" strings:
+    those its test cells disable that the lesson introduces (see above)."""
     return tuple(sorted({name for names in disabled_references(lesson).values() for name in names
-                         if introduced_in(name) == lesson[:2]
-                         and name.rpartition(":")[2] not in used}))
+                         if introduced_in(name) == lesson[:2]}))
 
 
 def strip_functions(source, names):

@@ -8,7 +8,9 @@ writes into the test's own objects, one that reads the test's function, a
 "network" that looks the answers up, answers that call the course's reference
 around the "your own function" check (seven routes, one exercise each, in two
 lesson-01 notebooks and one of lesson 03, whose answer keeps the course's
-conv_output_size given during one test to call it in another), and a table of
+conv_output_size given during one test to call it in another; and lesson 09's
+softmax_cross_entropy, which that lesson's later exercises build on, its saved code
+put back), and a table of
 answers to the repository's public cases that also searches its sandbox for the
 grading secret. The batch is graded with a grading secret (autograder/secret.py). Then:
 
@@ -65,12 +67,19 @@ ATTACKS = {
         "dense_forward": attacks.RELOADED, "relu_forward": attacks.NO_OP_REFERENCE_DISABLED,
         "softmax": attacks.WRAPPED_IMPORT, "mlp_param_count": attacks.HONEST_AFTER_WRAPPED_IMPORT},
         {"test_dense_forward", "test_relu_forward", "test_softmax"}),
+    # The loss is the course's, reached before grading: the capstone and the tiny network,
+    # trained in the kernel with the notebook's own loss, do not train either; the network
+    # gradient check, given the course's loss by its test, keeps its points.
+    "loss_saved_code_put_back": ("09_sgd_optimizers", {
+        "softmax_cross_entropy": attacks.LOSS_SAVED_CODE_PUT_BACK},
+        {"test_softmax_cross_entropy", "test_capstone", "test_overfit_tiny"}),
     "stand_in_kept": ("03_stride_padding_shapes", {
         "conv_output_shape": attacks.STAND_IN_KEPT,
         "pool_output_shape": attacks.STAND_IN_CALLED_OUTSIDE_ITS_TEST},
         {"test_pool_output_shape"}),
 }
-REFERENCE_ROUTES = ("reference_saved_or_copied", "reference_check_patched", "stand_in_kept")
+REFERENCE_ROUTES = ("reference_saved_or_copied", "reference_check_patched", "stand_in_kept",
+                    "loss_saved_code_put_back")
 # The batch's grading secret; LOOKUP_PUBLIC_CASES searches for it (spelled in two halves).
 SECRET = "cnn-boundary-grading-secret-5be0c1d8a3f94e27"
 # What the hidden test's own function says, which the reader must never see.

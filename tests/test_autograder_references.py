@@ -6,7 +6,10 @@
   every one of them (attribute, import, reload, a fresh import after editing sys.modules),
   holds no code of them in any file, and still runs the earlier lessons' references;
 - an upstream exercise that the kernel lacks reaches the student's function as a call back
-  to the worker, which works only during the call it was given to.
+  to the worker, which works only during the call it was given to;
+- lesson 09's softmax_cross_entropy, which that lesson's later exercises build on, is out of
+  its kernel too: an answer that takes the course's loss gets nothing there (the control: it
+  answered in a kernel that kept it, as the rule did before).
 """
 
 import ast
@@ -16,22 +19,22 @@ import sys
 import time
 import types
 
+import numpy as np
 import pytest
 
 from autograder.course import SOLUTIONS, lesson_ids
 from autograder.references import (disabled_references, introduced_in, lesson_library,
-                                   lesson_references, strip_functions)
+                                   lesson_references, strip_functions, strip_references)
 from autograder.remote import Channel
 from autograder.template import sandbox_library
 from course_lib import checks
+from tests.boundary_notebooks import LOSS_SAVED_CODE_PUT_BACK
 from tests.test_autograder_checker import honest
 
 GRADED = [lesson for lesson in lesson_ids() if lesson_references(lesson)]
 # A reference of an earlier lesson that a later test disables stays in the kernel.
-# And one that the lesson's own later exercises use as the course's version.
 KEPT = {"06_backprop_gradcheck": {"course_lib.layers.conv:conv2d_forward"},
-        "09_sgd_optimizers": {"course_lib.layers.activations:softmax",
-                              "course_lib.losses:softmax_cross_entropy"}}
+        "09_sgd_optimizers": {"course_lib.layers.activations:softmax"}}
 
 
 def _solution_exercises(lesson):
@@ -231,3 +234,75 @@ def test_an_upstream_stand_in_works_only_during_its_call():
     assert _run(namespace, TEST + STALE, stripped) == []  # a later call of the same test
     with pytest.raises(RuntimeError, match="only while the test's call it was given to runs"):
         namespace["SAVED"][-1](7, 3)  # after the test
+
+
+LOSS_PROBE = r"""
+import json, sys
+import numpy as np
+from course_lib import _unavailable, losses
+
+
+def softmax_cross_entropy(logits, labels):  # the notebook's own (here: this script's)
+    return "the notebook's own", None
+
+
+def answer():
+    namespace = {"np": np}
+    try:
+        exec(sys.argv[1], namespace)  # the student's cell, run before grading
+        loss, _ = namespace["softmax_cross_entropy"](np.zeros((1, 2)), np.array([1]))
+        return ["answered", float(loss)]
+    except Exception as error:
+        return [type(error).__name__, str(error)[:300]]
+
+
+report = {"answer": answer()}
+placeholder = vars(losses)["softmax_cross_entropy"]
+if _unavailable.is_placeholder(placeholder):
+    report["placeholder"] = str(placeholder(np.zeros((1, 2)), np.array([1]))[0])
+    course = lambda logits, labels: ("the test's stand-in", None)
+    with _unavailable.standing_in({"softmax_cross_entropy": course}):
+        report["during"] = [losses.softmax_cross_entropy(None, None)[0],
+                            placeholder(None, None)[0]]
+    try:
+        losses.softmax_cross_entropy
+        report["after"] = "reachable"
+    except _unavailable.NotAvailableWhileGrading:
+        report["after"] = "refused"
+print(json.dumps(report))
+"""
+
+
+def _loss_probe(library, tmp_path):
+    reply = subprocess.run(
+        [sys.executable, "-c", LOSS_PROBE, LOSS_SAVED_CODE_PUT_BACK],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={"PYTHONPATH": str(library), "PATH": "/usr/bin:/bin", "MPLBACKEND": "agg",
+             "PYTHONDONTWRITEBYTECODE": "1"})
+    assert reply.returncode == 0, reply.stderr[-3000:]
+    return json.loads(reply.stdout.strip().splitlines()[-1])
+
+
+def test_lesson_09s_loss_is_out_of_its_kernel(tmp_path_factory, tmp_path):
+    """Lesson 09's later exercises build on softmax_cross_entropy, yet its kernel lacks it: an
+    answer that takes the course's loss before grading (its saved code put back during the
+    call) gets nothing; a test's stand-in answers for `losses.softmax_cross_entropy` during
+    its call only; course_lib code outside a test (the training loop's default loss) runs the
+    notebook's own. The control: in a library that keeps the loss, as the rule did before
+    (the lesson's own later exercises kept it), the same answer gives the course's log 2."""
+    import shutil
+
+    loss = "course_lib.losses:softmax_cross_entropy"
+    assert loss in lesson_references("09_sgd_optimizers")
+    pristine = sandbox_library(cache=tmp_path_factory.getbasetemp() / "libraries")
+    graded = _loss_probe(lesson_library(pristine, "09_sgd_optimizers"), tmp_path)
+    assert graded["answer"][0] == "AttributeError", graded  # the loss was never reached
+    assert graded["placeholder"] == "the notebook's own"
+    assert graded["during"] == ["the test's stand-in"] * 2 and graded["after"] == "refused"
+    before = tmp_path / "kept-loss"
+    shutil.copytree(pristine, before, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    strip_references(before, [name for name in lesson_references("09_sgd_optimizers")
+                              if name != loss])
+    control = _loss_probe(before, tmp_path)
+    assert control["answer"][0] == "answered", control
+    assert abs(control["answer"][1] - np.log(2)) < 1e-12

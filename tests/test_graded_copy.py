@@ -6,12 +6,18 @@ still import, and its instant checks, which then compare with stored answers, mu
 pass on the solutions' functions and fail on stubs and on one wrong answer per
 lesson. The checks run in a subprocess that imports the copy's course_lib (never
 the instructor's), on functions defined by the lessons' solution cells
-(tests/test_seed_sweep.py's `student_namespace`); no notebook is executed whole.
+(tests/test_seed_sweep.py's `student_namespace`). Then Run All, with nbclient in a
+kernel that imports the copy's course_lib: a fresh lesson-01 notebook stops at its first
+demo with one line naming the unfinished exercise, and in a copy whose lessons 01-09 are
+all finished (the release notebooks with the solutions' cells, saved), every lesson's Run
+All reaches the end: a demo or a course_lib helper built on an exercise of that lesson or
+of another uses the learner's own, from the notebook or from its lesson's saved notebook.
 """
 
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from autograder.references import all_references
+from tests.variants import build_notebook, variants_for
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -207,7 +214,7 @@ def test_graded_copy_demos_use_the_learners_function(check_results):
     notebook's own once it passes its check, saying so in one line."""
     stub_output, stub_text = check_results["delegated"]["stub"]
     assert stub_output is None and "needs your own conv2d_forward" in stub_text
-    assert "copy it from your lesson 02" in stub_text
+    assert "in your lesson 02 notebook" in stub_text
     output, note = check_results["delegated"]["solution"]
     assert output == [[[[4.0], [4.0], [4.0]]] * 3]
     assert note.count("uses yours") == 1
@@ -252,3 +259,91 @@ def test_visible_test_helpers_accept_a_missing_reference():
     with reference_disabled(missing):
         with upstream_replaced(namespace["summary"], conv_params=working_copy(missing)):
             assert namespace["summary"]() == "the learner's own"
+
+
+# Run All as JupyterLab does it: stop at an error unless the cell is tagged raises-exception.
+RUN_ALL = r"""
+import json, sys, time
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from autograder.execute import polling  # half-second waits: no missed replies (nbclient#312)
+
+notebook = nbformat.read(sys.argv[1], as_version=4)
+client = NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=False,
+                        resources={"metadata": {"path": sys.argv[2]}})
+start, stopped = time.perf_counter(), None
+with client.setup_kernel():
+    for channel in (client.kc.shell_channel, client.kc.iopub_channel):
+        channel.get_msg = polling(channel.get_msg)
+    for index, cell in enumerate(notebook.cells):
+        try:
+            client.execute_cell(cell, index)
+        except CellExecutionError:
+            error = next(output for output in cell.outputs if output.output_type == "error")
+            stopped = {"cell": index, "ename": error.ename, "traceback": error.traceback,
+                       "source": cell.source[:300]}
+            break
+notes = [output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
+         if "this cell uses yours" in output.get("text", "")]
+print(json.dumps({"seconds": time.perf_counter() - start, "stopped": stopped, "notes": notes}))
+"""
+
+
+def _run_all(copy, notebook):
+    """Run All of `notebook` in a kernel that imports `copy`'s course_lib (not the
+    instructor's), from the notebook's folder; returns the runner's report."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("PYTHONPATH", "MPLBACKEND")}
+    environment.update(PYTHONPATH=str(copy) + os.pathsep + str(ROOT), COURSE_PROGRESS="off",
+                       PYTHONDONTWRITEBYTECODE="1",
+                       PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    run = subprocess.run([sys.executable, "-c", RUN_ALL, str(notebook), str(notebook.parent)],
+                         capture_output=True, text=True, env=environment, cwd=notebook.parent,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_graded_copy_stub_demo_says_which_exercise_in_one_line(graded_copy):
+    """Run All of a fresh lesson 01 stops at its first demo that needs an unfinished exercise,
+    with one line naming it (no traceback through course_lib), not at a graded cell."""
+    lesson = "01_dense_layers"
+    report = _run_all(graded_copy, graded_copy / "lessons" / lesson / f"{lesson}.ipynb")
+    stopped = report["stopped"]
+    assert stopped is not None and "test_" not in stopped["source"][:80], stopped
+    assert len(stopped["traceback"]) == 1, stopped
+    assert "dense_forward" in stopped["traceback"][0], stopped
+    assert "not written yet" in stopped["traceback"][0], stopped
+    assert "/course_lib/" not in stopped["traceback"][0]
+
+
+@pytest.mark.slow
+def test_graded_copy_finished_lessons_run_all_to_the_end(graded_copy, tmp_path):
+    """With every exercise of lessons 01-09 finished and saved, each lesson's Run All in the
+    graded copy reaches its last cell; the learner's functions stand in for the missing ones
+    (lesson 09's network runs on the learner's lesson 02 conv2d_forward)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(graded_copy, copy)
+    # Lesson 02's conv2d_forward vectorized (a correct alternative of tests/variants): the
+    # solution's loop over every output value would train lesson 09's CNN for minutes.
+    fast = {name: source for variant in variants_for("02_convolution_by_hand")
+            if variant.name == "alternative_vectorized"
+            for name, source in variant.replace.items() if name == "conv2d_forward"}
+    assert fast, "tests/variants/lesson_02.py: no vectorized conv2d_forward"
+    for lesson in NUMPY_LESSONS:
+        notebook = copy / "lessons" / lesson / f"{lesson}.ipynb"
+        build_notebook(notebook, ROOT / "solutions" / lesson / f"{lesson}.ipynb",
+                       fast if lesson.startswith("02") else {}, notebook)
+    stops, seconds, notes = {}, {}, {}
+    for lesson in NUMPY_LESSONS:
+        report = _run_all(copy, copy / "lessons" / lesson / f"{lesson}.ipynb")
+        seconds[lesson], notes[lesson] = round(report["seconds"]), report["notes"]
+        if report["stopped"] is not None:
+            stops[lesson] = report["stopped"]
+    print(f"Run All in the graded copy, seconds per lesson: {seconds}")
+    assert stops == {}, json.dumps(stops, indent=1)[:4000]
+    assert any("conv2d_forward" in note and "saved lesson 02" in note
+               for note in notes["09_sgd_optimizers"]), notes["09_sgd_optimizers"]
