@@ -1,4 +1,5 @@
-"""Wrong and alternative answers for lesson 06 (convolution backward, gradient checking)."""
+"""Wrong and alternative answers for lesson 06 (convolution, dense and ReLU backward, gradient
+checking, a two-layer MLP)."""
 
 from tests.variants import Variant, combine, shadow_builtins, solution_source
 
@@ -98,6 +99,28 @@ IM2COL = '''def conv2d_backward(dout, cache):
     return dx_padded[:, padding: padding + h, padding: padding + wd], dw, db
 '''
 
+DENSE, RELU, MLP = "test_dense_backward", "test_relu_backward", "test_mlp_loss_and_gradients"
+DENSE_BACKWARD = ('def dense_backward(dout, cache):\n    x, w, b = cache\n'
+                  '    return {dx}, {dw}, {db}\n')
+DENSE_RIGHT = {"dx": "dout @ w.T", "dw": "x.T @ dout", "db": "dout.sum(axis=0)"}
+
+
+def dense(**changes):
+    return {"dense_backward": DENSE_BACKWARD.format(**{**DENSE_RIGHT, **changes})}
+
+
+def relu(body):
+    return {"relu_backward": f"def relu_backward(dout, cache):\n    x = cache\n{body}"}
+
+
+MLP_SOURCE = solution_source("06_backprop_gradcheck", "mlp_loss_and_gradients")
+
+
+def mlp(old, new):
+    assert old in MLP_SOURCE, old
+    return {"mlp_loss_and_gradients": MLP_SOURCE.replace(old, new)}
+
+
 VARIANTS = [
     # conv2d_backward misconceptions
     Variant("db_batch_only", backward(db="dout.sum(axis=0)"), [DB]),
@@ -153,6 +176,27 @@ VARIANTS = [
             body="float(np.max(np.abs(a - b) / np.maximum(1e-8, a + b)))")},
             ["test_relative_error"]),
     ),
+    # dense_backward, relu_backward and the MLP: one mistake in each exercise per notebook
+    combine(
+        Variant("dense_dw_transposed", dense(dw="dout.T @ x"), [DENSE]),    # (M, D), w is (D, M)
+        Variant("relu_at_kink_passes", relu("    return np.where(x >= 0, dout, 0)\n"), [RELU]),
+        Variant("mlp_no_relu_backward", mlp("dhidden = relu_backward(dactivated, hidden)",
+                                            "dhidden = dactivated"), [MLP]),
+    ),
+    combine(
+        Variant("dense_db_not_summed", dense(db="dout"), [DENSE]),           # (N, M), b is (M,)
+        Variant("relu_zeroes_dout_in_place", relu("    dout[x <= 0] = 0\n    return dout\n"),
+                [RELU]),
+        Variant("mlp_dscores_not_averaged", mlp("dscores = 2 * error / error.size",
+                                                "dscores = 2 * error"), [MLP]),
+    ),
+    combine(
+        Variant("dense_dx_w_not_transposed", dense(dx="dout @ w"), [DENSE]),
+        Variant("relu_times_output", relu("    return dout * np.maximum(x, 0)\n"), [RELU]),
+        Variant("mlp_dscores_batch_mean", mlp("dscores = 2 * error / error.size",
+                                              "dscores = 2 * error / x.shape[0]"), [MLP]),
+    ),
+    Variant("dense_db_batch_mean", dense(db="dout.mean(axis=0)"), [DENSE]),
     # other correct answers
     Variant("alternative_loops", {
         "conv2d_backward": LOOPS,
@@ -176,7 +220,20 @@ VARIANTS = [
             body="float(max(abs(p - q) / max(1e-8, abs(p) + abs(q)) "
                  "for p, q in zip(a.ravel(), b.ravel())))"),
     }),
-    Variant("alternative_im2col", {"conv2d_backward": IM2COL}),
+    # im2col; einsum for dense; the mask read from relu(x) (x > 0 exactly where relu(x) > 0);
+    # the MLP's ReLU cache taken as its output, which gives the same mask
+    Variant("alternative_im2col", {
+        "conv2d_backward": IM2COL,
+        "dense_backward": (
+            "def dense_backward(dout, cache):\n"
+            "    x, w, _ = cache\n"
+            '    return (np.einsum("nm,dm->nd", dout, w), np.einsum("nd,nm->dm", x, dout),\n'
+            '            np.einsum("nm->m", dout))\n'),
+        "relu_backward": relu("    return dout * (np.maximum(x, 0) > 0)\n")["relu_backward"],
+        "mlp_loss_and_gradients": mlp("dhidden = relu_backward(dactivated, hidden)",
+                                      "dhidden = relu_backward(dactivated, activated)")[
+                                          "mlp_loss_and_gradients"],
+    }),
     # the solution with ordinary globals named like builtins (those the notebook does not call)
     Variant("alternative_builtin_names", {
         "conv2d_backward": shadow_builtins(solution_source("06_backprop_gradcheck", "conv2d_backward"),
