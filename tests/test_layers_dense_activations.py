@@ -208,7 +208,7 @@ def test_dense_backward_matches_gradient_tape_on_the_lessons_cases():
 
 
 def test_mlp_loss_and_gradients_matches_keras_mean_squared_error():
-    """gradcheck.mlp_loss_and_gradients is Dense -> ReLU -> Dense with keras.losses.MeanSquaredError:
+    """gradcheck.mlp_loss_and_gradients is Dense -> ReLU -> Dense with Keras' MeanSquaredError:
     the same loss and the same four gradients as GradientTape, on lesson 06's MLP cases."""
     from course_lib.cases import mlp_cases
     from course_lib.gradcheck import mlp_loss_and_gradients
