@@ -15,6 +15,8 @@ the course_lib reference.
 Introduced in lesson 03.
 """
 
+import numpy as np
+
 from course_lib._sampling import DTYPES, _array, _rng, with_drawn_cases
 # The generators of lessons 01, 02 and 04 live in course_lib/cases_forward.py.
 from course_lib.cases_forward import (conv1d_cases, conv2d_cases, conv_params_cases,  # noqa: F401
@@ -138,6 +140,70 @@ def conv_backward_cases(seed, count=8):
         cases.append((_array(rng, (n, h, w, c), dtype), _array(rng, (kernel_h, kernel_w, c, k), dtype),
                       _array(rng, (k,), dtype), _array(rng, (n, out_h, out_w, k), dtype),
                       stride, padding))
+    return cases
+
+
+@with_drawn_cases
+def dense_backward_cases(seed, count=8):
+    """(x, w, b, dout) for dense_backward: any (N, D) x (D, M), both dtypes, magnitudes.
+
+    A batch of one every third case; w square (D == M) every fourth case, so that a
+    dx written without transposing w runs and must be wrong by its values; the others
+    have D != M.
+    """
+    rng = _rng(seed)
+    cases = []
+    for index in range(count):
+        n = 1 if index % 3 == 0 else int(rng.integers(2, 9))
+        d = int(rng.integers(1, 10))
+        m = d if index % 4 == 0 else int(rng.choice([v for v in range(1, 10) if v != d]))
+        dtype = DTYPES[index % 2]
+        scale = 10.0 ** int(rng.integers(-3, 4))
+        cases.append((_array(rng, (n, d), dtype, scale), _array(rng, (d, m), dtype),
+                      _array(rng, (m,), dtype), _array(rng, (n, m), dtype, scale)))
+    return cases
+
+
+@with_drawn_cases
+def relu_backward_cases(seed, count=6):
+    """(x, dout) for relu_backward: any shape (1-D to 4-D), both dtypes, tiny to huge values,
+    and in every case exact zeros, 0.0 and -0.0, in x (the kink, where the gradient is 0)."""
+    rng = _rng(seed)
+    cases = []
+    for index in range(count):
+        shape = tuple(int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 5))))
+        shape = shape[:-1] + (shape[-1] + 2,)  # room for a 0.0 and a -0.0
+        dtype = DTYPES[index % 2]
+        scale = [1.0, 1e-6, 1e6, 10.0, 1e-30, 1e30][index % 6]
+        x = _array(rng, shape, dtype, scale).reshape(-1)
+        zeros = rng.permutation(x.size)[:max(2, x.size // 4)]
+        x[zeros] = 0.0
+        x[zeros[1::2]] = -0.0
+        cases.append((x.reshape(shape), _array(rng, shape, dtype)))
+    return cases
+
+
+@with_drawn_cases
+def mlp_cases(seed, count=4):
+    """(x, y, w1, b1, w2, b2) for mlp_loss_and_gradients: Dense(D -> H), ReLU, Dense(H -> M).
+
+    Sizes from 1 (a batch of one, one output) to a few; float64 and float32 in turn.
+    Every hidden pre-activation x @ w1 + b1 is at least 1e-3 away from ReLU's kink,
+    so that centered differences with a step below 1e-4 are exact there.
+    """
+    rng = _rng(seed)
+    cases = []
+    for index in range(count):
+        n = 1 if index % 3 == 0 else int(rng.integers(2, 6))
+        d, hidden, m = int(rng.integers(1, 6)), int(rng.integers(2, 7)), int(rng.integers(1, 4))
+        dtype = DTYPES[index % 2]
+        while True:
+            x, w1, b1 = (_array(rng, (n, d)), _array(rng, (d, hidden)),
+                         _array(rng, (hidden,), scale=0.5))
+            if np.min(np.abs(x @ w1 + b1)) > 1e-3:
+                break
+        y, w2, b2 = _array(rng, (n, m)), _array(rng, (hidden, m)), _array(rng, (m,))
+        cases.append(tuple(a.astype(dtype) for a in (x, y, w1, b1, w2, b2)))
     return cases
 
 

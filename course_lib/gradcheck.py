@@ -66,3 +66,39 @@ def relative_error(a, b):
             f"relative_error: a and b must have the same shape, got {a.shape} and {b.shape}"
         )
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def mlp_loss_and_gradients(x, y, w1, b1, w2, b2):
+    """Mean squared error of a two-layer MLP, and its gradients by backpropagation.
+
+    The network is Dense -> ReLU -> Dense, and the loss that of keras.losses.MeanSquaredError:
+    scores = relu(x @ w1 + b1) @ w2 + b2, loss = mean((scores - y) ** 2) over all N * M values.
+
+    Inputs:
+    - x: inputs, of shape (N, D)
+    - y: targets, of shape (N, M)
+    - w1: first layer's weights, of shape (D, H); b1: its biases, of shape (H,)
+    - w2: second layer's weights, of shape (H, M); b2: its biases, of shape (M,)
+
+    Returns a tuple of:
+    - loss: a float
+    - dw1, db1, dw2, db2: the gradients of the loss, of the shapes of w1, b1, w2, b2
+
+    Introduced in lesson 06.
+    """
+    from course_lib.layers import activations, dense
+
+    x, y, w1, b1, w2, b2 = (np.asarray(a) for a in (x, y, w1, b1, w2, b2))
+    if y.shape != (x.shape[0], w2.shape[-1]):
+        raise ValueError(f"mlp_loss_and_gradients: y must have shape (N, M) = "
+                         f"{(x.shape[0], w2.shape[-1])}, got {y.shape}")
+    hidden, cache1 = dense.dense_forward(x, w1, b1)
+    activated, cache_relu = activations.relu_forward(hidden)
+    scores, cache2 = dense.dense_forward(activated, w2, b2)
+    error = scores - y
+    loss = float(np.mean(error.astype(np.float64) ** 2))
+    dscores = 2 * error / error.size
+    dactivated, dw2, db2 = dense.dense_backward(dscores, cache2)
+    dhidden = activations.relu_backward(dactivated, cache_relu)
+    _, dw1, db1 = dense.dense_backward(dhidden, cache1)
+    return loss, dw1, db1, dw2, db2

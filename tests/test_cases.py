@@ -80,3 +80,24 @@ def test_lesson_02_cases_cover_odd_even_rectangular_and_every_padding():
     for x, w, b, stride, padding in convs:  # every case is a valid layer
         assert min(shapes.conv_output_shape(x.shape[1:], w.shape[3], w.shape[:2], stride,
                                             padding)[:2]) >= 1
+
+
+def test_lesson_06_mlp_cases_cover_the_domain_the_exercises_admit():
+    """dense_backward: N, D or M of 1, square and non-square w, both dtypes; relu_backward: 1-D
+    to 4-D, exact 0.0 and -0.0 in every case; the MLP: pre-activations away from the kink."""
+    dense = cases.dense_backward_cases(6006, count=8)
+    assert {x.dtype for x, *_ in dense} == {np.dtype(np.float32), np.dtype(np.float64)}
+    assert any(x.shape[0] == 1 for x, *_ in dense)
+    assert any(w.shape[0] == w.shape[1] for _, w, _, _ in dense)
+    assert any(w.shape[0] != w.shape[1] for _, w, _, _ in dense)
+    for x, w, b, dout in dense:
+        assert dout.shape == (x.shape[0], w.shape[1]) and b.shape == (w.shape[1],)
+    relu = cases.relu_backward_cases(6007, count=8)
+    assert {x.ndim for x, _ in relu} >= {1, 2, 3}
+    for x, dout in relu:
+        assert x.shape == dout.shape and x.dtype == dout.dtype
+        assert np.any((x == 0) & np.signbit(x)) and np.any((x == 0) & ~np.signbit(x))
+    for x, y, w1, b1, w2, b2 in cases.mlp_cases(6008, count=6):
+        hidden = x.astype(np.float64) @ w1 + b1
+        assert np.min(np.abs(hidden)) > 5e-4  # 1e-3 in float64, rounded to float32
+        assert y.shape == (x.shape[0], w2.shape[1]) and b2.shape == (w2.shape[1],)

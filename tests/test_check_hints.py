@@ -129,6 +129,55 @@ def test_conv_backward_assigns_instead_of_adding(capsys):
     assert "expected dx:" in out and "dx: first difference at [" in out
 
 
+def learner_dense_backward(dout, cache, *, dw_transposed=False, db_not_summed=False):
+    """dense_backward as a learner writes it, with one switchable mistake."""
+    x, w, b = cache
+    dw = dout.T @ x if dw_transposed else x.T @ dout
+    return dout @ w.T, dw, dout if db_not_summed else dout.sum(axis=0)
+
+
+def learner_mlp(x, y, w1, b1, w2, b2, *, skip_relu=False, mean_forgotten=False):
+    """mlp_loss_and_gradients as a learner writes it, on the course's backward passes."""
+    hidden = x @ w1 + b1
+    activated = np.maximum(hidden, 0)
+    error = activated @ w2 + b2 - y
+    dscores = 2 * error if mean_forgotten else 2 * error / error.size
+    dactivated, dw2, db2 = layers.dense_backward(dscores, (activated, w2, b2))
+    dhidden = dactivated if skip_relu else layers.relu_backward(dactivated, hidden)
+    _, dw1, db1 = layers.dense_backward(dhidden, (x, w1, b1))
+    return float(np.mean(error ** 2)), dw1, db1, dw2, db2
+
+
+@pytest.mark.parametrize("check, function, hint", [
+    ("dense_backward", lambda dout, cache: learner_dense_backward(dout, cache, dw_transposed=True),
+     "it is x.T @ dout, not dout.T @ x"),
+    ("dense_backward", lambda dout, cache: learner_dense_backward(dout, cache, db_not_summed=True),
+     "db sums dout over the batch"),
+    ("relu_backward", lambda dout, x: dout * (x >= 0), "not x >= 0"),
+    ("relu_backward", lambda dout, x: dout * np.maximum(x, 0), "not by relu(x)"),
+    ("mlp_loss_and_gradients", lambda *a: learner_mlp(*a, skip_relu=True),
+     "back through the ReLU too"),
+    ("mlp_loss_and_gradients", lambda *a: learner_mlp(*a, mean_forgotten=True),
+     "a mean over all N * M values"),
+])
+def test_lesson_06_mlp_hints(check, function, hint, capsys):
+    """The checks of dense_backward, relu_backward and the MLP name the classic mistakes; the
+    kink (x >= 0) is caught on the first case, which holds an exact 0."""
+    assert getattr(checks, check)(function) is False
+    out = capsys.readouterr().out
+    assert hint in out, out
+    assert checks.mlp_loss_and_gradients(learner_mlp) is True
+
+
+def test_relu_backward_written_into_dout_fails_the_check(capsys):
+    def relu_backward(dout, x):
+        dout[x <= 0] = 0
+        return dout
+
+    assert checks.relu_backward(relu_backward) is False
+    assert "changed its input dout in place" in capsys.readouterr().out
+
+
 def test_max_pool_backward_assigns_instead_of_adding(capsys):
     def max_pool2d_backward(dout, cache):
         x, pool_size, stride = cache

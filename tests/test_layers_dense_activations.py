@@ -157,3 +157,77 @@ def test_backward_rejects_dout_of_wrong_shape():
     _, cache = layers.relu_forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"relu_backward: dout and x must have the same shape"):
         layers.relu_backward(np.zeros((3, 2)), cache)
+
+
+# ---- lesson 06: dense_backward, relu_backward and a two-layer MLP against TensorFlow ----
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_gradient_at_the_kink_is_zero_in_tensorflow_and_keras(dtype):
+    """What lesson 06 states: at x == 0 (and -0.0) the gradient of tf.nn.relu, of
+    keras.activations.relu and of keras.layers.ReLU is 0, in float32 and float64; the course's
+    relu_backward agrees on the lesson's cases (each has exact zeros)."""
+    from course_lib.cases import relu_backward_cases
+
+    x = np.array([-1.0, -0.0, 0.0, 1e-30, 1.0], dtype=dtype)
+    for relu in (tf.nn.relu, keras.activations.relu, keras.layers.ReLU()):
+        x_t = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x_t)
+            out = relu(x_t)
+        np.testing.assert_array_equal(tape.gradient(out, x_t).numpy(), [0, 0, 0, 1, 1])
+    np.testing.assert_array_equal(layers.relu_backward(np.ones(5, dtype), x), [0, 0, 0, 1, 1])
+    for x, dout in relu_backward_cases(61, count=6):
+        if x.dtype != dtype:
+            continue
+        x_t = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x_t)
+            out = tf.nn.relu(x_t)
+        expected = tape.gradient(out, x_t, output_gradients=tf.constant(dout)).numpy()
+        assert np.sum(x == 0) >= 2
+        np.testing.assert_array_equal(layers.relu_backward(dout, x), expected)
+
+
+def test_dense_backward_matches_gradient_tape_on_the_lessons_cases():
+    """dense_backward on lesson 06's cases (N, D or M of 1, square w, both dtypes, magnitudes
+    from 1e-3 to 1e3) gives TensorFlow's gradients of x @ w + b."""
+    from course_lib.cases import dense_backward_cases
+
+    for x, w, b, dout in dense_backward_cases(62, count=8):
+        x_t, w_t, b_t = (tf.Variable(a) for a in (x, w, b))
+        with tf.GradientTape() as tape:
+            out = tf.matmul(x_t, w_t) + b_t
+        expected = tape.gradient(out, [x_t, w_t, b_t], output_gradients=tf.constant(dout))
+        got = layers.dense_backward(dout, (x, w, b))  # lesson 01's cache (x, w, b)
+        eps = np.finfo(x.dtype).eps
+        for ours, theirs in zip(got, expected):
+            theirs = theirs.numpy()
+            assert ours.shape == theirs.shape and ours.dtype == x.dtype
+            np.testing.assert_allclose(ours, theirs, rtol=64 * eps,
+                                       atol=64 * eps * np.max(np.abs(theirs)))
+
+
+def test_mlp_loss_and_gradients_matches_keras_mean_squared_error():
+    """gradcheck.mlp_loss_and_gradients is Dense -> ReLU -> Dense with Keras' MeanSquaredError:
+    the same loss and the same four gradients as GradientTape, on lesson 06's MLP cases."""
+    from course_lib.cases import mlp_cases
+    from course_lib.gradcheck import mlp_loss_and_gradients
+
+    for x, y, w1, b1, w2, b2 in mlp_cases(63, count=6):
+        mse = keras.losses.MeanSquaredError(dtype=x.dtype.name)  # Keras computes in float32 else
+        variables = [tf.Variable(a) for a in (w1, b1, w2, b2)]
+        with tf.GradientTape() as tape:
+            hidden = tf.nn.relu(tf.matmul(x, variables[0]) + variables[1])
+            loss = mse(y, tf.matmul(hidden, variables[2]) + variables[3])
+        expected = tape.gradient(loss, variables)
+        ours_loss, *ours = mlp_loss_and_gradients(x, y, w1, b1, w2, b2)
+        tolerance = 1e-10 if x.dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(ours_loss, float(loss), rtol=tolerance)
+        for got, theirs in zip(ours, expected):
+            theirs = theirs.numpy()
+            assert got.shape == theirs.shape
+            np.testing.assert_allclose(got, theirs, rtol=tolerance,
+                                       atol=tolerance * np.max(np.abs(theirs)))
+    with pytest.raises(ValueError, match=r"mlp_loss_and_gradients: y must have shape \(N, M\)"):
+        mlp_loss_and_gradients(np.ones((2, 3)), np.ones((2, 2)), np.ones((3, 4)), np.ones(4),
+                               np.ones((4, 1)), np.ones(1))

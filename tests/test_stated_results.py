@@ -43,6 +43,35 @@ def test_06_gradient_check_errors_below_1e_7():
     assert "about 1e-7" in rubric("06", "written_relative_error")
 
 
+def _mlp_gradient_errors(x, y, parameters):
+    _, *analytic = gradcheck.mlp_loss_and_gradients(x, y, *parameters.values())
+    errors = {}
+    for (name, parameter), gradient in zip(parameters.items(), analytic):
+        def loss_of(value, name=name):
+            return gradcheck.mlp_loss_and_gradients(x, y, *{**parameters, name: value}.values())[0]
+        errors[name] = gradcheck.relative_error(
+            gradient, gradcheck.numerical_gradient(loss_of, parameter.copy()))
+    return errors
+
+
+def test_06_mlp_gradient_check_and_the_kink():
+    """Section 7's MLP check (the cell's seed and sizes): every error below 1e-7 at the random
+    point; with hidden[0, 0] = 1e-6, dw1 and db1 above 1e-1 and dw2, db2 still below 1e-7."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    parameters = {"w1": rng.normal(size=(4, 6)), "b1": rng.normal(size=6),
+                  "w2": rng.normal(size=(6, 3)), "b2": rng.normal(size=3)}
+    assert max(_mlp_gradient_errors(x, y, parameters).values()) < 1e-7
+    at_kink = {**parameters, "b1": parameters["b1"].copy()}
+    at_kink["b1"][0] += 1e-6 - (x @ parameters["w1"] + parameters["b1"])[0, 0]
+    errors = _mlp_gradient_errors(x, y, at_kink)
+    assert min(errors["w1"], errors["b1"]) > 1e-1 and max(errors["w2"], errors["b2"]) < 1e-7
+    text = markdown("06", "mlp-gradcheck-result")
+    states(text, "all four errors are below $10^{-7}$", "above $10^{-1}$ for `dw1` and `db1`")
+    assert "mlp_rng = np.random.default_rng(0)" in cells("06")["mlp-gradcheck"][1]
+    assert "h = 10^{-5}" in markdown("06", "mlp-gradcheck-intro")
+
+
 def _learn_sobel(learning_rate, num_steps=300):
     from course_lib.widgets import kernel_picker
 

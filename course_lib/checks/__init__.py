@@ -35,7 +35,8 @@ from course_lib.checks.lesson03 import conv_output_shape, conv_output_size, pool
 from course_lib.checks.lesson04 import conv_params, summary
 from course_lib.checks.lesson05 import (avg_pool2d_forward, global_avg_pool2d_forward,
                                         max_pool2d_backward, max_pool2d_forward)
-from course_lib.checks.lesson06 import conv2d_backward, numerical_gradient, relative_error
+from course_lib.checks.lesson06 import (conv2d_backward, dense_backward, mlp_loss_and_gradients,
+                                        numerical_gradient, relative_error, relu_backward)
 from course_lib.checks.lesson07 import dropout_backward, dropout_forward, l2_grad, l2_penalty
 from course_lib.checks.lesson09 import adam_step, sgd_step, softmax_cross_entropy
 from course_lib.checks.lesson08 import batchnorm_backward, batchnorm_forward
@@ -47,7 +48,8 @@ __all__ = ["count_values", "dense_forward", "relu_forward", "softmax", "mlp_para
            "conv_output_shape", "pool_output_shape",
            "conv_params", "summary", "max_pool2d_forward", "max_pool2d_backward",
            "avg_pool2d_forward", "global_avg_pool2d_forward"]
-__all__ += ["conv2d_backward", "numerical_gradient", "relative_error"]
+__all__ += ["conv2d_backward", "numerical_gradient", "relative_error", "dense_backward",
+            "relu_backward", "mlp_loss_and_gradients"]
 __all__ += ["dropout_forward", "dropout_backward", "l2_penalty", "l2_grad"]
 __all__ += ["sgd_step", "adam_step", "softmax_cross_entropy"]
 __all__ += ["batchnorm_forward", "batchnorm_backward"]
@@ -66,7 +68,9 @@ REFERENCES = {
     "max_pool2d_forward": "course_lib.layers", "max_pool2d_backward": "course_lib.layers",
     "avg_pool2d_forward": "course_lib.layers", "global_avg_pool2d_forward": "course_lib.layers",
     "conv2d_backward": "course_lib.layers", "numerical_gradient": "course_lib.gradcheck",
-    "relative_error": "course_lib.gradcheck", "dropout_forward": "course_lib.layers",
+    "relative_error": "course_lib.gradcheck", "dense_backward": "course_lib.layers",
+    "relu_backward": "course_lib.layers", "mlp_loss_and_gradients": "course_lib.gradcheck",
+    "dropout_forward": "course_lib.layers",
     "dropout_backward": "course_lib.layers", "l2_penalty": "course_lib.regularization",
     "l2_grad": "course_lib.regularization", "sgd_step": "course_lib.optim",
     "adam_step": "course_lib.optim", "softmax_cross_entropy": "course_lib.losses",

@@ -1,10 +1,13 @@
-"""Instant checks for lesson 06: backpropagation through a convolution, gradient checking."""
+"""Instant checks for lesson 06: backpropagation through a convolution and a two-layer MLP,
+gradient checking."""
 
 import numpy as np
 
 from course_lib import gradcheck, layers
-from course_lib.cases import conv_backward_cases
+from course_lib.cases import (conv_backward_cases, dense_backward_cases, mlp_cases,
+                              relu_backward_cases)
 from course_lib.checks._core import Case, Mistake, run_check
+from course_lib.contract import in_layouts
 
 
 def _conv_cases():
@@ -191,3 +194,130 @@ def relative_error(function):
                     "This course's denominator is |a| + |b|, not max(|a|, |b|)."),
         ],
         generic_hint="relative_error = max over elements of |a - b| / max(1e-8, |a| + |b|).")
+
+
+def dense_backward(function):
+    """Check a learner's dense_backward(dout, cache), cache = (x, w, b) of lesson 01."""
+    rng = np.random.default_rng(604)
+    cases = [Case((np.ones((2, 2)), (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+                                     np.arange(6.0).reshape(3, 2), np.zeros(2))),
+                  label="x 2x3, w 3x2, dout all ones")]
+    for n, d, m in [(1, 1, 1), (4, 3, 2), (2, 5, 7), (3, 4, 4)]:
+        cases.append(Case((rng.normal(size=(n, m)), (rng.normal(size=(n, d)),
+                                                     rng.normal(size=(d, m)), rng.normal(size=m))),
+                          label=f"x {n}x{d}, w {d}x{m}"))
+    for layout, (x, w, b, dout) in in_layouts(dense_backward_cases(605, count=8)):
+        cases.append(Case((dout, (x, w, b)), label=f"x {x.shape[0]}x{x.shape[1]} {x.dtype}, "
+                                                  f"w {w.shape[0]}x{w.shape[1]}, arrays {layout}"))
+
+    def replaced(index, new):
+        def run(dout, cache):
+            grads = list(layers.dense_backward(dout, cache))
+            grads[index] = new(dout, np.asarray(cache[0]), np.asarray(cache[1]))
+            return tuple(grads)
+        return run
+
+    return run_check(
+        "dense_backward", function, layers.dense_backward, cases, parts=("dx", "dw", "db"),
+        mistakes=[
+            Mistake(replaced(1, lambda dout, x, w: dout.T @ x),
+                    "dw has the shape of w, (D, M): it is x.T @ dout, not dout.T @ x (which is "
+                    "its transpose, (M, D))."),
+            Mistake(replaced(0, lambda dout, x, w: dout @ w),
+                    "dx = dout @ w.T: dout is (N, M) and w is (D, M), so w must be transposed "
+                    "to give dx the shape of x, (N, D)."),
+            Mistake(replaced(2, lambda dout, x, w: dout),
+                    "b is added to every row of the batch, so db sums dout over the batch: "
+                    "dout.sum(axis=0), of shape (M,)."),
+            Mistake(replaced(2, lambda dout, x, w: dout.mean(axis=0)),
+                    "db is a sum over the batch, not a mean: do not divide by N."),
+            Mistake(replaced(2, lambda dout, x, w: dout.sum(axis=1)),
+                    "db has one value per output unit: sum over the batch axis 0, not axis 1."),
+        ],
+        generic_hint="out[n, j] = sum_i x[n, i] w[i, j] + b[j], so dx = dout @ w.T, "
+                     "dw = x.T @ dout and db = dout.sum(axis=0); the cache is (x, w, b).")
+
+
+def relu_backward(function):
+    """Check a learner's relu_backward(dout, cache), cache = x."""
+    rng = np.random.default_rng(606)
+    cases = [Case((np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])),
+                  label="x around 0, with x == 0 exactly")]
+    cases += [Case((rng.normal(size=shape), rng.normal(size=shape)), label=f"random, shape {shape}")
+              for shape in [(3, 4), (2, 3, 5)]]
+    cases += [Case((dout, x), label=f"x {x.shape} {x.dtype}, with exact zeros, {layout}")
+              for layout, (x, dout) in in_layouts(relu_backward_cases(607, count=6))]
+    return run_check(
+        "relu_backward", function, layers.relu_backward, cases,
+        mistakes=[
+            Mistake(lambda dout, x: np.where(np.asarray(x) >= 0, dout, 0),
+                    "At x == 0 exactly (the kink), the gradient is 0, as in TensorFlow: keep "
+                    "dout where x > 0, not x >= 0."),
+            Mistake(lambda dout, x: dout * np.maximum(x, 0),
+                    "ReLU's derivative is 1 where x > 0 and 0 elsewhere: multiply dout by the "
+                    "mask (x > 0), not by relu(x)."),
+            Mistake(lambda dout, x: np.where(np.asarray(x) > 0, 1.0, 0.0) + 0 * dout,
+                    "The local derivative (x > 0) must be multiplied by the upstream dout."),
+            Mistake(lambda dout, x: np.where(np.asarray(x) < 0, dout, 0),
+                    "ReLU passes the gradient where x > 0 (the positive inputs), not where "
+                    "x < 0."),
+        ],
+        generic_hint="dx = dout where x > 0 and 0 elsewhere (np.where(x > 0, dout, 0)); a new "
+                     "array: do not change dout in place.")
+
+
+def _mlp_without_relu_backward(x, y, w1, b1, w2, b2):
+    """The two-layer MLP's gradients with the ReLU skipped on the way back (forward as usual)."""
+    x, y, w1, b1, w2, b2 = (np.asarray(a, dtype=np.float64) for a in (x, y, w1, b1, w2, b2))
+    activated = np.maximum(x @ w1 + b1, 0)
+    error = activated @ w2 + b2 - y
+    dscores = 2 * error / error.size
+    dhidden = dscores @ w2.T
+    return (float(np.mean(error ** 2)), x.T @ dhidden, dhidden.sum(axis=0),
+            activated.T @ dscores, dscores.sum(axis=0))
+
+
+def mlp_loss_and_gradients(function):
+    """Check a learner's mlp_loss_and_gradients(x, y, w1, b1, w2, b2)."""
+    cases = [Case((np.array([[1.0, -1.0]]), np.array([[0.5]]), np.array([[1.0, -1.0], [2.0, 1.0]]),
+                   np.array([0.5, 0.5]), np.array([[1.0], [-2.0]]), np.array([0.25])),
+                  label="one example, D 2, H 2, M 1")]
+    cases += [Case(case, label=f"x {case[0].shape} {case[0].dtype}, H {case[2].shape[1]}, "
+                               f"M {case[1].shape[1]}") for case in mlp_cases(608, count=6)]
+
+    def close(got, expected):
+        try:
+            return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                    and all(np.shape(g) == np.shape(e)
+                            and np.allclose(np.asarray(g, dtype=float), e, rtol=1e-4, atol=1e-6)
+                            for g, e in zip(got, expected)))
+        except (TypeError, ValueError):
+            return False
+
+    return run_check(
+        "mlp_loss_and_gradients", function, gradcheck.mlp_loss_and_gradients, cases,
+        parts=("loss", "dw1", "db1", "dw2", "db2"), compare=close,
+        mistakes=[
+            Mistake(_mlp_without_relu_backward,
+                    "The gradient must go back through the ReLU too: relu_backward(dactivated, "
+                    "cache) between the two dense_backward calls."),
+            Mistake(lambda *args: _scaled(args, 1.0), "The loss is a mean over all N * M "
+                    "values: dL/dscores = 2 * (scores - y) / (N * M), not 2 * (scores - y)."),
+            Mistake(lambda *args: _scaled(args, "batch"), "The mean is over all N * M values, "
+                    "not over the batch only: divide 2 * (scores - y) by N * M."),
+            Mistake(lambda *args: _scaled(args, "half"), "The derivative of (scores - y) ** 2 "
+                    "is 2 * (scores - y): do not forget the 2."),
+        ],
+        generic_hint="Forward: hidden = x @ w1 + b1, activated = relu(hidden), scores = "
+                     "activated @ w2 + b2, loss = mean((scores - y) ** 2). Backward: dscores = "
+                     "2 * (scores - y) / scores.size, then dense_backward with the second layer's "
+                     "cache (activated, w2, b2), relu_backward with the cache hidden, and "
+                     "dense_backward with the first layer's cache (x, w1, b1).")
+
+
+def _scaled(args, how):
+    """The reference's gradients with dL/dscores scaled wrongly (`how`: 1.0, 'batch', 'half')."""
+    loss, *grads = gradcheck.mlp_loss_and_gradients(*args)
+    n, m = np.shape(args[1])
+    factor = {1.0: n * m, "batch": m, "half": 0.5}[how]
+    return (loss, *(factor * g for g in grads))

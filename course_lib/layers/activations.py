@@ -4,7 +4,7 @@ Each function works on an array of any shape and keeps its float dtype
 (float32 in, float32 out). ``relu_forward`` / ``relu_backward`` follow the
 ``out, cache`` / ``dx`` protocol of the other layers.
 
-Introduced in lesson 01.
+Introduced in lesson 01; lesson 06 writes relu_backward.
 """
 
 import numpy as np
@@ -121,9 +121,9 @@ def relu_backward(dout, cache):
     - cache: x from relu_forward
 
     Returns:
-    - dx: gradient with respect to x, of the shape of x
+    - dx: dout where x > 0, 0 elsewhere (x == 0 and -0.0 included), of the shape of x
 
-    Introduced in lesson 01.
+    Introduced in lesson 06.
     """
     x = cache
     dout = as_float_array(dout).astype(x.dtype, copy=False)

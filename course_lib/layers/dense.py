@@ -1,6 +1,6 @@
 """Fully connected (Dense) layer: out = x @ w + b.
 
-Introduced in lesson 01.
+Introduced in lesson 01 (the forward pass); lesson 06 writes the backward pass.
 """
 
 from course_lib.layers._validate import as_float_arrays, check_shape, check_weights
@@ -37,7 +37,9 @@ def dense_backward(dout, cache):
     - dw: gradient with respect to w, of shape (D, M)
     - db: gradient with respect to b, of shape (M,)
 
-    Introduced in lesson 01.
+    dx = dout @ w.T, dw = x.T @ dout, db = dout summed over the batch.
+
+    Introduced in lesson 06.
     """
     x, w = cache[:2]
     dout = as_float_arrays(dout)[0].astype(x.dtype, copy=False)

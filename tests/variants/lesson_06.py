@@ -1,4 +1,5 @@
-"""Wrong and alternative answers for lesson 06 (convolution backward, gradient checking)."""
+"""Wrong and alternative answers for lesson 06 (convolution, dense and ReLU backward, gradient
+checking, a two-layer MLP)."""
 
 from tests.variants import Variant, combine, shadow_builtins, solution_source
 
@@ -98,12 +99,58 @@ IM2COL = '''def conv2d_backward(dout, cache):
     return dx_padded[:, padding: padding + h, padding: padding + wd], dw, db
 '''
 
+DENSE, RELU, MLP = "test_dense_backward", "test_relu_backward", "test_mlp_loss_and_gradients"
+DENSE_BACKWARD = ('def dense_backward(dout, cache):\n    x, w, b = cache\n'
+                  '    return {dx}, {dw}, {db}\n')
+DENSE_RIGHT = {"dx": "dout @ w.T", "dw": "x.T @ dout", "db": "dout.sum(axis=0)"}
+
+
+def dense(**changes):
+    return {"dense_backward": DENSE_BACKWARD.format(**{**DENSE_RIGHT, **changes})}
+
+
+def relu(body):
+    return {"relu_backward": f"def relu_backward(dout, cache):\n    x = cache\n{body}"}
+
+
+MLP_SOURCE = solution_source("06_backprop_gradcheck", "mlp_loss_and_gradients")
+
+
+def mlp(old, new):
+    assert old in MLP_SOURCE, old
+    return {"mlp_loss_and_gradients": MLP_SOURCE.replace(old, new)}
+
+
 VARIANTS = [
-    # conv2d_backward misconceptions
-    Variant("db_batch_only", backward(db="dout.sum(axis=0)"), [DB]),
-    Variant("db_all_axes", backward(db="np.full(w.shape[3], dout.sum())"), [DB]),
-    Variant("db_no_batch_sum", backward(db="dout[0].sum(axis=(0, 1))"), [DB]),
-    Variant("dw_no_batch_sum", backward(dw='np.einsum("rcd,rck->dk", patch[0], dout[0])'), [DW]),
+    # conv2d_backward misconceptions, each sharing its notebook with misconceptions of
+    # dense_backward, relu_backward and the MLP (one mistake per exercise in a notebook)
+    combine(
+        Variant("db_batch_only", backward(db="dout.sum(axis=0)"), [DB]),
+        Variant("dense_dw_transposed", dense(dw="dout.T @ x"), [DENSE]),    # (M, D), w is (D, M)
+        Variant("relu_at_kink_passes", relu("    return np.where(x >= 0, dout, 0)\n"), [RELU]),
+        Variant("mlp_no_relu_backward", mlp("dhidden = relu_backward(dactivated, hidden)",
+                                            "dhidden = dactivated"), [MLP]),
+    ),
+    combine(
+        Variant("db_all_axes", backward(db="np.full(w.shape[3], dout.sum())"), [DB]),
+        Variant("dense_db_not_summed", dense(db="dout"), [DENSE]),           # (N, M), b is (M,)
+        Variant("relu_zeroes_dout_in_place", relu("    dout[x <= 0] = 0\n    return dout\n"),
+                [RELU]),
+        Variant("mlp_dscores_not_averaged", mlp("dscores = 2 * error / error.size",
+                                                "dscores = 2 * error"), [MLP]),
+    ),
+    combine(
+        Variant("db_no_batch_sum", backward(db="dout[0].sum(axis=(0, 1))"), [DB]),
+        Variant("dense_dx_w_not_transposed", dense(dx="dout @ w"), [DENSE]),
+        Variant("relu_times_output", relu("    return dout * np.maximum(x, 0)\n"), [RELU]),
+        Variant("mlp_dscores_batch_mean", mlp("dscores = 2 * error / error.size",
+                                              "dscores = 2 * error / x.shape[0]"), [MLP]),
+    ),
+    combine(
+        Variant("dw_no_batch_sum",
+                backward(dw='np.einsum("rcd,rck->dk", patch[0], dout[0])'), [DW]),
+        Variant("dense_db_batch_mean", dense(db="dout.mean(axis=0)"), [DENSE]),
+    ),
     Variant("dw_batch_mean",
             backward(dw='np.einsum("nrcd,nrck->dk", patch, dout) / x.shape[0]'), [DW]),
     Variant("dx_filters_summed_separately",
@@ -116,12 +163,22 @@ VARIANTS = [
     Variant("kernel_assumed_square", {"conv2d_backward": BACKWARD.format(**RIGHT).replace(
         "kernel_h, kernel_w, _, _ = w.shape", "kernel_h = kernel_w = w.shape[0]")},
             [DB, DW, DX]),
-    Variant("backward_uses_reference", {"conv2d_backward": (
-        "def conv2d_backward(dout, cache):\n"
-        "    from course_lib import layers\n"
-        "    x, w, b, stride, padding = cache\n"
-        "    _, reference_cache = layers.conv2d_forward(x, w, b, stride, padding)\n"
-        "    return layers.conv2d_backward(dout, reference_cache)\n")}, [DB, DW, DX]),
+    combine(
+        Variant("backward_uses_reference", {"conv2d_backward": (
+            "def conv2d_backward(dout, cache):\n"
+            "    from course_lib import layers\n"
+            "    x, w, b, stride, padding = cache\n"
+            "    _, reference_cache = layers.conv2d_forward(x, w, b, stride, padding)\n"
+            "    return layers.conv2d_backward(dout, reference_cache)\n")}, [DB, DW, DX]),
+        Variant("dense_uses_reference", {"dense_backward": (
+            "def dense_backward(dout, cache):\n"
+            "    from course_lib.layers import dense_backward as course_dense_backward\n"
+            "    return course_dense_backward(dout, cache)\n")}, [DENSE]),
+        Variant("relu_uses_reference", {"relu_backward": (
+            "def relu_backward(dout, cache):\n"
+            "    from course_lib import layers\n"
+            "    return layers.relu_backward(dout, cache)\n")}, [RELU]),
+    ),
     # numerical_gradient misconceptions
     Variant("numeric_one_sided", {"numerical_gradient": NUMERIC.format(body=ONE_SIDED)},
             ["test_numerical_gradient"]),
@@ -176,7 +233,20 @@ VARIANTS = [
             body="float(max(abs(p - q) / max(1e-8, abs(p) + abs(q)) "
                  "for p, q in zip(a.ravel(), b.ravel())))"),
     }),
-    Variant("alternative_im2col", {"conv2d_backward": IM2COL}),
+    # im2col; einsum for dense; the mask read from relu(x) (x > 0 exactly where relu(x) > 0);
+    # the MLP's ReLU cache taken as its output, which gives the same mask
+    Variant("alternative_im2col", {
+        "conv2d_backward": IM2COL,
+        "dense_backward": (
+            "def dense_backward(dout, cache):\n"
+            "    x, w, _ = cache\n"
+            '    return (np.einsum("nm,dm->nd", dout, w), np.einsum("nd,nm->dm", x, dout),\n'
+            '            np.einsum("nm->m", dout))\n'),
+        "relu_backward": relu("    return dout * (np.maximum(x, 0) > 0)\n")["relu_backward"],
+        "mlp_loss_and_gradients": mlp("dhidden = relu_backward(dactivated, hidden)",
+                                      "dhidden = relu_backward(dactivated, activated)")[
+                                          "mlp_loss_and_gradients"],
+    }),
     # the solution with ordinary globals named like builtins (those the notebook does not call)
     Variant("alternative_builtin_names", {
         "conv2d_backward": shadow_builtins(solution_source("06_backprop_gradcheck", "conv2d_backward"),
