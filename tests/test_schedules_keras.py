@@ -139,3 +139,29 @@ def test_adamw_decays_before_the_adam_update_and_differs_from_l2():
     keras.optimizers.AdamW(learning_rate=eta, weight_decay=decay).apply_gradients(
         [(tf.constant(g), variable)])
     np.testing.assert_allclose(variable.numpy(), decayed_first, rtol=1e-5)
+
+
+def test_lesson09_states_keras_defaults():
+    """Section 8's defaults: CosineDecay, AdamW, Adagrad's accumulator, Adadelta's rate."""
+    import inspect
+
+    from tests.lesson_text import markdown
+
+    def defaults(function):
+        return {name: parameter.default
+                for name, parameter in inspect.signature(function).parameters.items()}
+
+    cosine = defaults(keras.optimizers.schedules.CosineDecay)
+    assert (cosine["alpha"], cosine["warmup_target"], cosine["warmup_steps"]) == (0.0, None, 0)
+    assert "decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0)" in markdown(
+        "09", "l09-schedules")
+    adamw = defaults(keras.optimizers.AdamW)
+    assert (adamw["learning_rate"], adamw["weight_decay"], adamw["beta_1"], adamw["beta_2"],
+            adamw["epsilon"]) == (0.001, 0.004, 0.9, 0.999, 1e-7)
+    assert defaults(optim.adamw_step)["weight_decay"] == 0.004
+    assert ("`keras.optimizers.AdamW(learning_rate=0.001, weight_decay=0.004, beta_1=0.9, "
+            "beta_2=0.999, epsilon=1e-7)`") in markdown("09", "l09-adamw")
+    assert defaults(keras.optimizers.Adagrad)["initial_accumulator_value"] == 0.1
+    assert defaults(keras.optimizers.Adadelta)["learning_rate"] == 0.001
+    older = markdown("09", "l09-adagrad-adadelta")
+    assert "`initial_accumulator_value=0.1`" in older and "0.001 by default" in older

@@ -90,18 +90,22 @@ ADAMW_CALLS_ADAM = ("w = w * (1 - weight_decay * learning_rate)\n"
 
 VARIANTS = [
     # misconceptions
-    Variant("sgd_adds_gradient",
-            {"sgd_step": SGD.format(body="velocity = momentum * velocity + learning_rate * dw\n"
-                                         "    return w + velocity, velocity")},
-            ["test_sgd_step"]),
-    Variant("momentum_sign_wrong",
-            {"sgd_step": SGD.format(body="velocity = learning_rate * dw - momentum * velocity\n"
-                                         "    return w - velocity, velocity")},
-            ["test_sgd_step"]),
-    Variant("sgd_updates_w_in_place",
-            {"sgd_step": SGD.format(body="velocity = momentum * velocity - learning_rate * dw\n"
-                                         "    w += velocity\n    return w, velocity")},
-            ["test_sgd_step"]),
+    # each with a cosine_decay mistake (issue 23): a warm-up where Keras does none
+    # (warmup_target None), and no documented ValueError
+    combine(Variant("sgd_adds_gradient",
+                    {"sgd_step": SGD.format(body="velocity = momentum * velocity + learning_rate * dw\n"
+                                                 "    return w + velocity, velocity")},
+                    ["test_sgd_step"]),
+            Variant("cosine_warms_up_to_the_initial_rate", {"cosine_decay": COSINE_SOLUTION.replace(
+                "top, warmup_steps = initial_learning_rate, 0",
+                "top = warmup_target = initial_learning_rate")}, ["test_cosine_decay"])),
+    combine(Variant("momentum_sign_wrong",
+                    {"sgd_step": SGD.format(body="velocity = learning_rate * dw - momentum * velocity\n"
+                                                 "    return w - velocity, velocity")},
+                    ["test_sgd_step"]),
+            Variant("cosine_without_value_errors", {"cosine_decay": COSINE_SOLUTION.replace(
+                "    if decay_steps <= 0:\n", "    if False:\n").replace(
+                "    if warmup_steps < 0:\n", "    if False:\n")}, ["test_cosine_decay"])),
     # epsilon inside the square root: right only on the |g| >= 0.1 the old test used
     combine(Variant("adam_epsilon_inside_root", {"adam_step": ADAM.format(body=ADAM_EPSILON_INSIDE_ROOT)},
                     ["test_adam_step"]),
@@ -170,20 +174,20 @@ VARIANTS = [
     combine(Variant("cosine_not_clamped", {"cosine_decay": COSINE_SOLUTION.replace(
                 "    step = min(step, warmup_steps + decay_steps)\n", "")}, ["test_cosine_decay"]),
             Variant("adamw_decays_w_in_place", {"adamw_step": ADAMW_SOLUTION.replace(
-                ADAMW_DECAY, "w -= w * weight_decay * learning_rate\n")}, ["test_adamw_step"])),
-    # Keras skips the warm-up when warmup_target is None; and the documented ValueErrors
-    Variant("cosine_warms_up_to_the_initial_rate", {"cosine_decay": COSINE_SOLUTION.replace(
-        "top, warmup_steps = initial_learning_rate, 0",
-        "top = warmup_target = initial_learning_rate")}, ["test_cosine_decay"]),
-    Variant("cosine_without_value_errors", {"cosine_decay": COSINE_SOLUTION.replace(
-        "    if decay_steps <= 0:\n", "    if False:\n").replace(
-        "    if warmup_steps < 0:\n", "    if False:\n")}, ["test_cosine_decay"]),
+                ADAMW_DECAY, "w -= w * weight_decay * learning_rate\n")}, ["test_adamw_step"]),
+            Variant("sgd_updates_w_in_place",
+                    {"sgd_step": SGD.format(body="velocity = momentum * velocity - learning_rate * dw\n"
+                                                 "    w += velocity\n    return w, velocity")},
+                    ["test_sgd_step"])),
     # other correct answers
     Variant("alternative_textbook_adam_positive_velocity", {
         "sgd_step": SGD.format(body=("velocity = momentum * velocity + learning_rate * dw\n"
                                      "    return w - velocity, velocity")),
         "adam_step": ADAM.format(body=ADAM_TEXTBOOK),
         "softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_ONE_HOT),
+        # the paper's Adam (above) under an AdamW that calls it; a cosine in NumPy floats
+        "adamw_step": ADAMW.format(body=ADAMW_CALLS_ADAM),
+        "cosine_decay": COSINE.format(body=COSINE_NUMPY),
     }),
     Variant("alternative_capstone_with_sgd_momentum", {
         "capstone": (
@@ -195,12 +199,6 @@ VARIANTS = [
             "    training_loop.SGD(learning_rate=0.05, momentum=0.9, step=sgd_step),\n"
             "    num_epochs=8, batch_size=32, validation_data=(x_val, y_val),\n"
             "    loss=softmax_cross_entropy, rng=capstone_rng, progress=False)\n"),
-    }),
-    # the paper's Adam under an AdamW that calls it; a cosine in NumPy floats with np.clip
-    Variant("alternative_adamw_over_paper_adam_numpy_cosine", {
-        "adam_step": ADAM.format(body=ADAM_TEXTBOOK),
-        "adamw_step": ADAMW.format(body=ADAMW_CALLS_ADAM),
-        "cosine_decay": COSINE.format(body=COSINE_NUMPY),
     }),
     # the paper's Adam element by element in Python floats; globals named like builtins
     Variant("alternative_paper_adam_loop_builtin_names", {
