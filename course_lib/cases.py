@@ -257,3 +257,26 @@ def optimizer_cases(seed, count=6, steps=6):
                 hyper[key] = values[int(rng.integers(0, len(values)))]
         cases.append((_array(rng, shape, dtype), gradients, hyper))
     return cases
+
+
+@with_drawn_cases
+def schedule_cases(seed, count=8):
+    """(initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps) for cosine_decay.
+
+    The fixed cases first: no warm-up, a warm-up from 0 and from a rate above 0, a
+    warm-up that goes down, warmup_target without warmup_steps, warmup_steps
+    without warmup_target (Keras then skips the warm-up), decay_steps of 1, alpha 0
+    and alpha > 0. Then `count` drawn ones: decay_steps up to 40, warmup_steps up to
+    15, rates up to 1. A test tries every step from 0 to past the end of the decay.
+    """
+    rng = _rng(seed)
+    cases = [(0.1, 20, 0.0, None, 0), (0.0, 12, 0.2, 0.1, 5), (0.05, 8, 0.5, 0.3, 3),
+             (0.1, 10, 0.0, None, 4), (0.3, 6, 0.1, 0.05, 4), (0.1, 5, 0.3, 0.2, 0),
+             (0.02, 1, 0.0, 0.5, 1)]
+    for _ in range(count):
+        initial = 0.0 if rng.random() < 0.3 else float(np.round(rng.uniform(0.001, 1.0), 4))
+        alpha = 0.0 if rng.random() < 0.3 else float(np.round(rng.uniform(0.0, 0.9), 3))
+        target = None if rng.random() < 0.3 else float(np.round(rng.uniform(0.001, 1.0), 4))
+        cases.append((initial, int(rng.integers(1, 41)), alpha, target,
+                      int(rng.integers(0, 16))))
+    return cases

@@ -1,4 +1,4 @@
-"""Optimizer steps, step-for-step equal to keras.optimizers.SGD, RMSprop and Adam.
+"""Optimizer steps, step-for-step equal to keras.optimizers.SGD, RMSprop, Adam and AdamW.
 
 Each function takes the parameters ``w`` and their gradient ``dw`` and returns new
 parameters (``w`` itself is never modified). Arithmetic happens in ``w``'s dtype,
@@ -19,12 +19,14 @@ def _weights_and_gradient(caller, w, dw):
     return w, dw
 
 
-def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
+def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None, nesterov=False):
     """One step of gradient descent with (optional) momentum, as keras.optimizers.SGD.
 
     velocity = momentum * velocity - learning_rate * dw
     w_new    = w + velocity
     With momentum 0 this is plain gradient descent, w - learning_rate * dw.
+    With nesterov=True (Keras' SGD(nesterov=True)) the velocity is the same but
+    the step looks ahead along it: w_new = w + momentum * velocity - learning_rate * dw.
 
     Inputs:
     - w: parameters, of any shape
@@ -32,6 +34,7 @@ def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
     - learning_rate: step size (Keras default 0.01)
     - momentum: in [0, 1) (Keras default 0.0)
     - velocity: the velocity returned by the previous step, or None for zeros
+    - nesterov: True for Nesterov momentum (Keras default False)
 
     Returns a tuple of:
     - w: the updated parameters, a new array of the shape of w
@@ -50,6 +53,8 @@ def sgd_step(w, dw, learning_rate=0.01, momentum=0.0, velocity=None):
     if momentum == 0:
         return w - dw * dtype(learning_rate), -(dw * dtype(learning_rate))
     velocity = velocity * dtype(momentum) - dw * dtype(learning_rate)
+    if nesterov:
+        return w + (velocity * dtype(momentum) - dw * dtype(learning_rate)), velocity
     return w + velocity, velocity
 
 
@@ -95,6 +100,33 @@ def adam_step(w, dw, state, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsil
     v = state["v"] + (np.square(dw) - state["v"]) * dtype(1 - beta_2)
     state.update(iterations=state["iterations"] + 1, m=m, v=v)
     return w - (m * alpha) / (np.sqrt(v) + dtype(epsilon))
+
+
+def adamw_step(w, dw, state, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+               epsilon=1e-7):
+    """One step of AdamW, as keras.optimizers.AdamW: decoupled weight decay, then Adam.
+
+    w_decayed = w - w * weight_decay * learning_rate      first, on the weights alone
+    w_new     = adam_step(w_decayed, dw, state, ...)       the gradient dw is not changed
+    Unlike L2 regularization (dw + lambda * w fed to Adam), the decay is not divided
+    by Adam's sqrt(v): every weight shrinks by the same fraction per step.
+
+    Inputs:
+    - w: parameters, of any shape
+    - dw: gradient of the loss (without any L2 term) with respect to w, of the shape of w
+    - state: a dict, empty before the first step, as for adam_step, updated in place
+    - learning_rate, weight_decay, beta_1, beta_2, epsilon: Keras' names and defaults
+
+    Returns:
+    - w: the updated parameters, a new array of the shape of w
+
+    Introduced in lesson 09.
+    """
+    w, dw = _weights_and_gradient("adamw_step", w, dw)
+    dtype = w.dtype.type
+    w = w - w * dtype(weight_decay) * dtype(learning_rate)
+    return adam_step(w, dw, state, learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
+                     epsilon=epsilon)
 
 
 def rmsprop_step(w, dw, state, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7):

@@ -85,6 +85,7 @@ def _copies_of(code, original):
 IN_PLACE = {
     "batchnorm_forward": (3, "state"),       # the moving statistics (lesson 08)
     "adam_step": (2, "state"),               # m, v and the step count (lesson 09)
+    "adamw_step": (2, "state"),              # the same, for AdamW (lesson 09)
     "compile_and_train": (0, "model"),       # the model it trains (lesson 10)
 }
 

@@ -357,3 +357,68 @@ def test_unwritten_exercise_is_one_short_error_line():
     finally:
         shell.set_custom_exc((), None)
         InteractiveShell.clear_instance()
+
+
+def learner_cosine(step, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None,
+                   warmup_steps=0, *, mistake=None):
+    """Keras' CosineDecay as a learner writes it, with one switchable mistake."""
+    import math
+
+    warm = warmup_steps if (warmup_target is not None or mistake == "warmup without target") else 0
+    target = initial_learning_rate if warmup_target is None else warmup_target
+    if step < warm:
+        done = step + 1 if mistake == "warm-up off by one" else step
+        return initial_learning_rate + (target - initial_learning_rate) * done / warm
+    if mistake == "cosine over the whole run":
+        fraction = min(step, warm + decay_steps) / (warm + decay_steps)
+    elif mistake == "not clamped":
+        fraction = (step - warm) / decay_steps
+    else:
+        fraction = min(step - warm, decay_steps) / decay_steps
+    cosine = (1 + math.cos(math.pi * fraction)) / 2
+    return target * cosine if mistake == "alpha ignored" else target * (alpha + (1 - alpha) * cosine)
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    ("warm-up off by one", "off by one step"),
+    ("alpha ignored", "Use alpha"),
+    ("cosine over the whole run", "The cosine starts after the warm-up"),
+    ("not clamped", "clamp the step"),
+    ("warmup without target", "Keras does no warm-up at all"),
+])
+def test_cosine_decay_mistakes_are_named(mistake, hint, capsys):
+    assert checks.cosine_decay(learner_cosine) is True
+    capsys.readouterr()
+    assert checks.cosine_decay(lambda *a, **k: learner_cosine(*a, **k, mistake=mistake)) is False
+    assert hint in capsys.readouterr().out
+
+
+def learner_adamw(w, dw, state, learning_rate=0.001, weight_decay=0.004, beta_1=0.9,
+                  beta_2=0.999, epsilon=1e-7, *, mistake=None):
+    """AdamW as a learner writes it (the paper's Adam), with one switchable mistake."""
+    if mistake == "L2":
+        dw = dw + weight_decay * w
+    elif mistake == "no learning rate":
+        w = w - w * weight_decay
+    elif mistake != "after":
+        w = w - w * weight_decay * learning_rate
+    state.setdefault("t", 0)
+    state["t"] += 1
+    state["m"] = beta_1 * state.get("m", 0) + (1 - beta_1) * dw
+    state["v"] = beta_2 * state.get("v", 0) + (1 - beta_2) * dw * dw
+    m_hat = state["m"] / (1 - beta_1 ** state["t"])
+    v_hat = state["v"] / (1 - beta_2 ** state["t"])
+    new = w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon)
+    return new - new * weight_decay * learning_rate if mistake == "after" else new
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    ("L2", "That is L2 regularization"),
+    ("after", "Keras decays first"),
+    ("no learning rate", "scaled by the learning rate too"),
+])
+def test_adamw_step_mistakes_are_named(mistake, hint, capsys):
+    assert checks.adamw_step(learner_adamw) is True
+    capsys.readouterr()
+    assert checks.adamw_step(lambda *a, **k: learner_adamw(*a, **k, mistake=mistake)) is False
+    assert hint in capsys.readouterr().out

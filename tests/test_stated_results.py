@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from course_lib import gradcheck, layers, optim
-from tests.lesson_text import cells, markdown, rubric, states
+from tests.lesson_text import cells, code, markdown, rubric, states
 
 # ---------------------------------------------------------------- lesson 06
 
@@ -224,3 +224,52 @@ def test_08_learning_rate_table_ranges_hold():
     assert runs[0.5, False].mean() < 0.5                    # "below 50%"
     assert 0.2 <= runs[0.5, False].std() <= 0.31            # "20 to 30 points"
     assert abs(runs[0.5, True].mean() - 0.96) < 0.01        # "about 96%"
+
+
+# ---------------------------------------------------------------- lesson 09
+
+def test_09_schedules_figure_and_nesterov():
+    """Section 8: a constant 0.3 stays far above the best line; step decay and the cosine with
+    warm-up settle on it. On the bowl, Nesterov ends closer to the minimum than momentum."""
+    from course_lib import schedules
+    from course_lib.widgets.sgd_playground import line_data
+
+    text = markdown("09", "l09-schedules-figure")
+    states(text, "64 noisy points", "batches of 4", "16", "20 epochs", "a constant 0.3",
+           "times 0.3 every 80 steps", "288", "warm-up of 32 steps from 0 to 0.3")
+    assert 20 * 16 - 32 == 288 and 64 // 4 == 16
+    code_text = code("09", "l09-schedules-plot")
+    assert "total_steps = 20 * 16" in code_text and "exponential_decay(step, 0.3, 80, 0.3" in code_text
+    assert "warmup_target=0.3" in code_text and "warmup_steps=32" in code_text
+    x, y = line_data()
+    design = np.stack([x, np.ones_like(x)], axis=1)
+    best = np.mean((design @ np.linalg.lstsq(design, y, rcond=None)[0] - y) ** 2)
+    rates = [lambda step: 0.3,
+             lambda step: schedules.exponential_decay(step, 0.3, 80, 0.3, staircase=True),
+             lambda step: schedules.cosine_decay(step, 0.0, 288, warmup_target=0.3,
+                                                 warmup_steps=32)]
+    excess = []
+    for rate in rates:
+        rng, params, curve = np.random.default_rng(1), np.zeros(2), []
+        for step in range(320):
+            if step % 16 == 0:
+                order = rng.permutation(64)
+            batch = order[step % 16 * 4:step % 16 * 4 + 4]
+            gradient = 2 * design[batch].T @ (design[batch] @ params - y[batch]) / 4
+            params, _ = optim.sgd_step(params, gradient, learning_rate=rate(step))
+            curve.append(np.mean((design @ params - y) ** 2) - best)
+        excess.append(np.mean(curve[-16:]))
+    assert excess[0] > 100 * excess[1] and excess[0] > 100 * excess[2], excess
+    states(text, "keeps jumping around the best line to the end", "both decays settle on it")
+
+    # the bowl of section 4, classical and Nesterov momentum 0.9 at 0.035, 60 steps
+    distances = []
+    for nesterov in (False, True):
+        w, velocity = np.array([-4.0, 1.0]), None
+        for _ in range(60):
+            w, velocity = optim.sgd_step(w, w * np.array([1.0, 25.0]), 0.035, momentum=0.9,
+                                         velocity=velocity, nesterov=nesterov)
+        distances.append(np.linalg.norm(w))
+    assert distances[1] < distances[0] / 2, distances
+    states(markdown("09", "l09-nesterov"), "the look-ahead damps the circling",
+           "$-(1 + \\mu)\\,\\eta\\, g$")

@@ -1,9 +1,11 @@
-"""Instant checks for lesson 09: optimizer steps and softmax cross-entropy."""
+"""Instant checks for lesson 09: optimizer steps, softmax cross-entropy, a learning-rate schedule."""
+
+import math
 
 import numpy as np
 
-from course_lib import losses, optim
-from course_lib.cases import optimizer_cases
+from course_lib import losses, optim, schedules
+from course_lib.cases import optimizer_cases, schedule_cases
 from course_lib.checks._core import Case, Mistake, run_check
 
 
@@ -213,3 +215,136 @@ def softmax_cross_entropy(function):
         ],
         generic_hint="shifted = logits - max; log_p = shifted - log(sum(exp(shifted))); "
                      "loss = -mean(log_p[rows, labels]); dlogits = (exp(log_p) - one_hot) / N.")
+
+
+def _schedule_path(function):
+    """The rates of `function` at every step of a case, from 0 to past the end of the decay."""
+    def run(initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps):
+        last = decay_steps + warmup_steps + 3
+        return np.array([float(function(step, initial_learning_rate, decay_steps, alpha=alpha,
+                                        warmup_target=warmup_target, warmup_steps=warmup_steps))
+                         for step in range(last)])
+    return run
+
+
+def _cosine_variant(warmup_shift=0, use_alpha=True, clamp=True, cosine_from_zero=False,
+                    warmup_from_zero=False, warmup_without_target=False):
+    def schedule(step, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None,
+                 warmup_steps=0):
+        target = warmup_target
+        if target is None and warmup_without_target:
+            target = initial_learning_rate
+        start = 0.0 if warmup_from_zero else initial_learning_rate
+        if target is not None and step < warmup_steps:
+            return start + (target - start) * (step + warmup_shift) / warmup_steps
+        peak = initial_learning_rate if target is None else target
+        s = step if (cosine_from_zero or target is None) else step - warmup_steps
+        length = decay_steps + warmup_steps if cosine_from_zero and target is not None \
+            else decay_steps
+        if clamp:
+            s = min(s, length)
+        cosine = 0.5 * (1 + math.cos(math.pi * s / length))
+        return peak * ((1 - alpha) * cosine + alpha if use_alpha else cosine)
+    return schedule
+
+
+def cosine_decay(function):
+    """Check a learner's cosine_decay(step, initial_learning_rate, decay_steps, alpha,
+    warmup_target, warmup_steps) -> learning rate, at every step of several schedules."""
+    cases = [Case(case, label=f"initial_learning_rate {case[0]}, decay_steps {case[1]}, alpha "
+                              f"{case[2]}, warmup_target {case[3]}, warmup_steps {case[4]}: the "
+                              f"rates at steps 0 to {case[1] + case[4] + 2}")
+             for case in schedule_cases(904, count=4)]
+    return run_check(
+        "cosine_decay", _schedule_path(function), _schedule_path(schedules.cosine_decay), cases,
+        compare=lambda got, expected: (np.shape(got) == np.shape(expected)
+                                       and np.allclose(got, expected, rtol=1e-6, atol=1e-12)),
+        mistakes=[
+            Mistake(_schedule_path(_cosine_variant(warmup_shift=1)),
+                    "The warm-up is off by one step: step 0 uses initial_learning_rate itself "
+                    "(Keras' optimizer calls the schedule with the steps already taken), and the "
+                    "rate reaches warmup_target at step warmup_steps."),
+            Mistake(_schedule_path(_cosine_variant(use_alpha=False)),
+                    "Use alpha: decayed = (1 - alpha) * cosine + alpha, so that the rate ends at "
+                    "alpha times its start instead of 0."),
+            Mistake(_schedule_path(_cosine_variant(cosine_from_zero=True)),
+                    "The cosine starts after the warm-up: at step warmup_steps it is at its top "
+                    "(warmup_target), and it lasts decay_steps steps from there: use "
+                    "step - warmup_steps."),
+            Mistake(_schedule_path(_cosine_variant(clamp=False)),
+                    "After decay_steps the rate stays at its last value: clamp the step "
+                    "(min(step, decay_steps)), or the cosine climbs back up."),
+            Mistake(_schedule_path(_cosine_variant(warmup_from_zero=True)),
+                    "The warm-up starts from initial_learning_rate, not from 0."),
+            Mistake(_schedule_path(_cosine_variant(warmup_without_target=True)),
+                    "With warmup_target=None Keras does no warm-up at all, whatever "
+                    "warmup_steps says: the cosine starts at step 0 from "
+                    "initial_learning_rate."),
+        ],
+        generic_hint="Without warmup_target: lr = initial * ((1 - alpha) * 0.5 * (1 + cos(pi * "
+                     "min(step, decay_steps) / decay_steps)) + alpha). With it, s = min(step, "
+                     "warmup_steps + decay_steps); s < warmup_steps: initial + (target - initial) "
+                     "* s / warmup_steps; else the same cosine from target at s - warmup_steps.")
+
+
+def _adamw_variant(order="before", l2=False, learning_rate_in_decay=True):
+    def step(w, dw, state, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+             epsilon=1e-7):
+        factor = weight_decay * (learning_rate if learning_rate_in_decay else 1.0)
+        hyper = dict(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+        if l2:
+            return optim.adam_step(w, dw + weight_decay * w, state, **hyper)
+        if order == "before":
+            return optim.adam_step(w - w * factor, dw, state, **hyper)
+        new = optim.adam_step(w, dw, state, **hyper)
+        return new - new * factor
+    return step
+
+
+def _adamw_both_forms(w, gradients, hyper):
+    """Keras' path, the paper's Adam form with Keras' decay, and the start."""
+    decay = hyper.get("weight_decay", 0.004) * hyper.get("learning_rate", 0.001)
+    paper = _adam_variant()
+
+    def paper_adamw(w, dw, state, weight_decay=0.004, **adam):
+        return paper(w - w * decay, dw, state, **adam)
+
+    return (_adam_path(optim.adamw_step)(w, gradients, hyper),
+            _adam_path(paper_adamw)(w, gradients, hyper), np.array(w))
+
+
+def adamw_step(function):
+    """Check a learner's adamw_step(w, dw, state, learning_rate, weight_decay, ...) -> w."""
+    cases = [Case((np.array([3.0, -2.0, 0.5]), [np.array([0.1, 0.2, -0.3])],
+                   {"learning_rate": 0.1, "weight_decay": 0.2}),
+                  label="one step from [3, -2, 0.5], learning_rate 0.1, weight_decay 0.2")]
+    for index, (w, gradients, hyper) in enumerate(optimizer_cases(905, count=5, steps=4)):
+        hyper = dict(hyper, weight_decay=(0.004, 0.1, 0.5)[index % 3], learning_rate=0.1)
+        w = w * 100 if index % 2 else w
+        cases.append(Case((w, gradients, hyper),
+                          label=f"4 steps, w {w.shape} {w.dtype}, |gradient| about "
+                                f"{np.abs(gradients[0]).mean():.0e}, hyper-parameters {hyper}"))
+    def near_mistake(got, wrong):  # Keras' or the paper's Adam under the same wrong decay
+        try:
+            return np.shape(got) == np.shape(wrong) and np.allclose(got, wrong, rtol=1e-5,
+                                                                    atol=1e-9)
+        except (TypeError, ValueError):
+            return False
+
+    return run_check(
+        "adamw_step", _adam_path(function), _adamw_both_forms, cases, compare=_same_adam_path,
+        mistake_compare=near_mistake,
+        mistakes=[
+            Mistake(_adam_path(_adamw_variant(l2=True)),
+                    "That is L2 regularization (weight_decay * w added to the gradient), which "
+                    "Adam then divides by sqrt(v). AdamW decays the weights themselves: "
+                    "w = w - w * weight_decay * learning_rate, and Adam sees dw unchanged."),
+            Mistake(_adam_path(_adamw_variant(order="after")),
+                    "Keras decays first, then takes the Adam step from the decayed weights: "
+                    "w = w - w * weight_decay * learning_rate; then Adam on that w."),
+            Mistake(_adam_path(_adamw_variant(learning_rate_in_decay=False)),
+                    "The decay is scaled by the learning rate too: w * weight_decay * "
+                    "learning_rate."),
+        ],
+        generic_hint="w = w - w * weight_decay * learning_rate; then one Adam step (t += 1, m, v, "
+                     "bias correction) on the decayed w with the gradient dw unchanged.")

@@ -1,4 +1,5 @@
-"""Wrong and alternative answers for lesson 09 (SGD, Adam, softmax cross-entropy)."""
+"""Wrong and alternative answers for lesson 09 (SGD, Adam, softmax cross-entropy, cosine_decay,
+AdamW)."""
 
 from tests.variants import Variant, combine, shadow_builtins, solution_source
 
@@ -66,21 +67,45 @@ CE_TINY = (  # stable softmax, then the log of the true class's probability
     "    loss = -np.mean({log})\n"
     "    d = p.copy()\n    d[rows, labels] -= 1\n    return loss, d / n")
 GRADIENT_CHECK = solution_source("09_sgd_optimizers", "network_gradient_check")
+COSINE = ("import math\n\n\ndef cosine_decay(step, initial_learning_rate, decay_steps, alpha=0.0, "
+          "warmup_target=None,\n                 warmup_steps=0):\n    {body}\n")
+COSINE_SOLUTION = solution_source("09_sgd_optimizers", "cosine_decay")
+COSINE_NUMPY = (  # NumPy floats, one expression per phase, np.clip for the clamp
+    "if not decay_steps > 0 or warmup_steps < 0:\n"
+    "        raise ValueError('decay_steps must be > 0 and warmup_steps >= 0')\n"
+    "    warm = warmup_steps if warmup_target is not None else 0\n"
+    "    top = initial_learning_rate if warmup_target is None else warmup_target\n"
+    "    if step < warm:\n"
+    "        return np.float64(initial_learning_rate) + (warmup_target - initial_learning_rate) * "
+    "np.float64(step) / warm\n"
+    "    fraction = np.clip((step - warm) / decay_steps, 0.0, 1.0)\n"
+    "    return top * (alpha + (1 - alpha) * (1 + np.cos(np.pi * fraction)) / 2)")
+ADAMW = ("def adamw_step(w, dw, state, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, "
+         "beta_2=0.999,\n               epsilon=1e-7):\n    {body}\n")
+ADAMW_SOLUTION = solution_source("09_sgd_optimizers", "adamw_step")
+ADAMW_DECAY = "w = w - w * weight_decay * learning_rate     # first the decay, on the weights alone\n"
+ADAM_UPDATE = '    w = w - alpha * state["m"] / (np.sqrt(state["v"]) + epsilon)\n'
+ADAMW_CALLS_ADAM = ("w = w * (1 - weight_decay * learning_rate)\n"
+                    "    return adam_step(w, dw, state, learning_rate, beta_1, beta_2, epsilon)")
 
 VARIANTS = [
     # misconceptions
-    Variant("sgd_adds_gradient",
-            {"sgd_step": SGD.format(body="velocity = momentum * velocity + learning_rate * dw\n"
-                                         "    return w + velocity, velocity")},
-            ["test_sgd_step"]),
-    Variant("momentum_sign_wrong",
-            {"sgd_step": SGD.format(body="velocity = learning_rate * dw - momentum * velocity\n"
-                                         "    return w - velocity, velocity")},
-            ["test_sgd_step"]),
-    Variant("sgd_updates_w_in_place",
-            {"sgd_step": SGD.format(body="velocity = momentum * velocity - learning_rate * dw\n"
-                                         "    w += velocity\n    return w, velocity")},
-            ["test_sgd_step"]),
+    # each with a cosine_decay mistake (issue 23): a warm-up where Keras does none
+    # (warmup_target None), and no documented ValueError
+    combine(Variant("sgd_adds_gradient",
+                    {"sgd_step": SGD.format(body="velocity = momentum * velocity + learning_rate * dw\n"
+                                                 "    return w + velocity, velocity")},
+                    ["test_sgd_step"]),
+            Variant("cosine_warms_up_to_the_initial_rate", {"cosine_decay": COSINE_SOLUTION.replace(
+                "top, warmup_steps = initial_learning_rate, 0",
+                "top = warmup_target = initial_learning_rate")}, ["test_cosine_decay"])),
+    combine(Variant("momentum_sign_wrong",
+                    {"sgd_step": SGD.format(body="velocity = learning_rate * dw - momentum * velocity\n"
+                                                 "    return w - velocity, velocity")},
+                    ["test_sgd_step"]),
+            Variant("cosine_without_value_errors", {"cosine_decay": COSINE_SOLUTION.replace(
+                "    if decay_steps <= 0:\n", "    if False:\n").replace(
+                "    if warmup_steps < 0:\n", "    if False:\n")}, ["test_cosine_decay"])),
     # epsilon inside the square root: right only on the |g| >= 0.1 the old test used
     combine(Variant("adam_epsilon_inside_root", {"adam_step": ADAM.format(body=ADAM_EPSILON_INSIDE_ROOT)},
                     ["test_adam_step"]),
@@ -127,12 +152,42 @@ VARIANTS = [
             ["test_softmax_cross_entropy"]),
     # right except on tiny true-class probabilities (issue 22): p clipped before the log,
     # or an epsilon added inside it (the gradient is right in both)
+    # issue 23: a cosine schedule and AdamW, a mistake of each per notebook
+    combine(Variant("cosine_warmup_off_by_one", {"cosine_decay": COSINE_SOLUTION.replace(
+                "initial_learning_rate) * step / warmup_steps",
+                "initial_learning_rate) * (step + 1) / warmup_steps")}, ["test_cosine_decay"]),
+            Variant("adamw_l2_in_the_gradient", {"adamw_step": ADAMW_SOLUTION.replace(
+                ADAMW_DECAY, "dw = dw + weight_decay * w     # L2 in the gradient\n")},
+                    ["test_adamw_step"])),
+    combine(Variant("cosine_ignores_alpha", {"cosine_decay": COSINE_SOLUTION.replace(
+                "return top * ((1 - alpha) * cosine + alpha)", "return top * cosine")},
+                    ["test_cosine_decay"]),
+            Variant("adamw_decays_after_adam", {"adamw_step": ADAMW_SOLUTION.replace(
+                "    " + ADAMW_DECAY, "").replace(
+                ADAM_UPDATE, ADAM_UPDATE + "    w = w - w * weight_decay * learning_rate\n")},
+                    ["test_adamw_step"])),
+    combine(Variant("cosine_over_the_whole_run", {"cosine_decay": COSINE_SOLUTION.replace(
+                "math.pi * (step - warmup_steps) / decay_steps",
+                "math.pi * step / (warmup_steps + decay_steps)")}, ["test_cosine_decay"]),
+            Variant("adamw_decay_without_learning_rate", {"adamw_step": ADAMW_SOLUTION.replace(
+                ADAMW_DECAY, "w = w - w * weight_decay\n")}, ["test_adamw_step"])),
+    combine(Variant("cosine_not_clamped", {"cosine_decay": COSINE_SOLUTION.replace(
+                "    step = min(step, warmup_steps + decay_steps)\n", "")}, ["test_cosine_decay"]),
+            Variant("adamw_decays_w_in_place", {"adamw_step": ADAMW_SOLUTION.replace(
+                ADAMW_DECAY, "w -= w * weight_decay * learning_rate\n")}, ["test_adamw_step"]),
+            Variant("sgd_updates_w_in_place",
+                    {"sgd_step": SGD.format(body="velocity = momentum * velocity - learning_rate * dw\n"
+                                                 "    w += velocity\n    return w, velocity")},
+                    ["test_sgd_step"])),
     # other correct answers
     Variant("alternative_textbook_adam_positive_velocity", {
         "sgd_step": SGD.format(body=("velocity = momentum * velocity + learning_rate * dw\n"
                                      "    return w - velocity, velocity")),
         "adam_step": ADAM.format(body=ADAM_TEXTBOOK),
         "softmax_cross_entropy": CROSS_ENTROPY.format(body=CE_ONE_HOT),
+        # the paper's Adam (above) under an AdamW that calls it; a cosine in NumPy floats
+        "adamw_step": ADAMW.format(body=ADAMW_CALLS_ADAM),
+        "cosine_decay": COSINE.format(body=COSINE_NUMPY),
     }),
     Variant("alternative_capstone_with_sgd_momentum", {
         "capstone": (
