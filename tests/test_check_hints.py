@@ -308,3 +308,16 @@ def test_unwritten_exercise_is_one_short_error_line():
     finally:
         shell.set_custom_exc((), None)
         InteractiveShell.clear_instance()
+
+
+def test_batchnorm_forward_check_feeds_the_cache_to_the_course_backward(capsys):
+    """The instant check grades the forward's cache as the hidden test does (issue 22)."""
+    from course_lib import layers
+
+    def batchnorm_forward(x, gamma, beta, state, training, momentum=0.99, epsilon=1e-3):
+        out, cache = layers.batchnorm_forward(x, gamma, beta, state, training, momentum, epsilon)
+        return out, (cache[0], cache[1], 1 / cache[2], cache[3])   # the mistake: std, not 1/std
+
+    assert checks.batchnorm_forward(batchnorm_forward) is False
+    assert "with your cache, the course's backward" in capsys.readouterr().out
+    assert checks.batchnorm_forward(layers.batchnorm_forward) is True
