@@ -62,6 +62,7 @@ def layer_row(name, options, input_shape):
     - params: an int, the number of parameters (trainable and not)
 
     The shape and count of each layer are those of course_lib.layers.registry.
+    Raises ValueError as summary() does.
 
     Introduced in lesson 04.
     """
@@ -91,6 +92,11 @@ def summary(layers, input_shape):
     - rows: a list with one tuple (name, output_shape, params) per layer, where
       output_shape is a tuple of ints (no batch axis) and params an int; the columns
       "Output Shape" and "Param #" of keras.Model.summary()
+
+    Raises ValueError when a layer is not a pair (name, options), its name is not one
+    of LAYER_NAMES, its options are not a dict or name an argument the layer does not
+    take, a required option is missing, or its input has the wrong rank (a Conv2D
+    after Flatten).
 
     Introduced in lesson 04.
     """

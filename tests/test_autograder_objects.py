@@ -128,3 +128,45 @@ def test_a_network_of_other_classes_or_attributes_is_refused():
                                            "attributes": {"__class__": "x"}}]})
     with pytest.raises(objects.ObjectError, match="unknown kind"):
         objects.build_generator({"bit_generator": "os.system", "state": "{}"})
+
+
+def test_a_compiled_model_keeps_its_loss_and_metrics_and_refuses_others():
+    """compile's loss and metrics cross as configuration: names, Keras' own functions and
+    listed classes with their settings (from_logits), never another module's object."""
+    import keras
+
+    from course_lib import training
+
+    x = np.random.default_rng(2).integers(0, 255, (10, 28, 28)).astype("uint8")
+    for loss, metrics, expected_loss, expected_metrics in [
+            ("sparse_categorical_crossentropy", ["accuracy"],
+             "sparse_categorical_crossentropy", ["accuracy"]),
+            (keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+             [keras.metrics.SparseCategoricalAccuracy()], {"from_logits": True},
+             ["SparseCategoricalAccuracy"]),
+            (keras.losses.sparse_categorical_crossentropy, None,
+             "sparse_categorical_crossentropy", None)]:
+        model = training.build_mnist_mlp()
+        model.compile(optimizer="adam", loss=loss, metrics=metrics)
+        history = model.fit(x, np.arange(10), epochs=1, batch_size=5, verbose=0)
+        config = objects.build_history(
+            roundtrip(objects.describe_history(history))).model.get_compile_config()
+        if isinstance(expected_loss, dict):
+            assert config["loss"]["config"]["from_logits"] is True
+        else:
+            assert config["loss"] == expected_loss
+        if expected_metrics and isinstance(config["metrics"][0], dict):
+            assert [metric["class_name"] for metric in config["metrics"]] == expected_metrics
+        else:
+            assert config["metrics"] == expected_metrics
+    description = objects.describe_model(model)
+    for forged in ['{"module": "os", "class_name": "function", "config": "system"}',
+                   '{"module": "keras.losses", "class_name": "Lambda", "config": {}}',
+                   '{"module": "builtins", "class_name": "function", "config": {"x": 1}}']:
+        with pytest.raises(objects.ObjectError, match="loss"):
+            objects.build_model({**description,
+                                 "compiled": {**description["compiled"], "loss": forged}})
+    architecture = json.loads(description["architecture"])
+    architecture["compile_config"] = {"loss": {"module": "os", "class_name": "system"}}
+    rebuilt = objects.build_model({**description, "architecture": json.dumps(architecture)})
+    assert rebuilt.get_compile_config()["loss"] == "sparse_categorical_crossentropy"

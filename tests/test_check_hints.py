@@ -422,3 +422,16 @@ def test_adamw_step_mistakes_are_named(mistake, hint, capsys):
     capsys.readouterr()
     assert checks.adamw_step(lambda *a, **k: learner_adamw(*a, **k, mistake=mistake)) is False
     assert hint in capsys.readouterr().out
+
+
+def test_batchnorm_forward_check_feeds_the_cache_to_the_course_backward(capsys):
+    """The instant check grades the forward's cache as the hidden test does (issue 22)."""
+    from course_lib import layers
+
+    def batchnorm_forward(x, gamma, beta, state, training, momentum=0.99, epsilon=1e-3):
+        out, cache = layers.batchnorm_forward(x, gamma, beta, state, training, momentum, epsilon)
+        return out, (cache[0], cache[1], 1 / cache[2], cache[3])   # the mistake: std, not 1/std
+
+    assert checks.batchnorm_forward(batchnorm_forward) is False
+    assert "with your cache, the course's backward" in capsys.readouterr().out
+    assert checks.batchnorm_forward(layers.batchnorm_forward) is True

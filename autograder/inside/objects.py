@@ -46,6 +46,14 @@ L1 L2 L1L2 MaxNorm NonNeg UnitNorm MinMaxNorm
 DTypePolicy FloatDTypePolicy
 """.split())
 OPTIMIZERS = frozenset("SGD Adam AdamW RMSprop Adagrad Adadelta Adamax Nadam Ftrl Lion".split())
+# Keras' own losses and metrics a compiled model may name (compile's loss= and metrics=).
+LOSSES = frozenset("SparseCategoricalCrossentropy CategoricalCrossentropy BinaryCrossentropy "
+                   "MeanSquaredError MeanAbsoluteError Huber KLDivergence Hinge "
+                   "CategoricalHinge".split())
+METRICS = frozenset("Accuracy SparseCategoricalAccuracy CategoricalAccuracy BinaryAccuracy "
+                    "SparseTopKCategoricalAccuracy TopKCategoricalAccuracy "
+                    "SparseCategoricalCrossentropy CategoricalCrossentropy AUC Precision "
+                    "Recall MeanSquaredError MeanAbsoluteError".split())
 SCHEDULES = frozenset("ExponentialDecay PiecewiseConstantDecay PolynomialDecay CosineDecay "
                       "CosineDecayRestarts InverseTimeDecay".split())
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -151,6 +159,11 @@ def build_model(description):
     if len(architecture) > MAX_ARCHITECTURE_CHARACTERS:
         raise ObjectError(f"a model architecture of {len(architecture):,} characters")
     config = json.loads(architecture)
+    if isinstance(config, dict):
+        # How the model was compiled crosses in "compiled" (below), checked there;
+        # the architecture's copy would make Keras compile from it while building.
+        config.pop("compile_config", None)
+        architecture = json.dumps(config)
     _check_keras_config(config)
     if _count_layers(config) > MAX_LAYERS:
         raise ObjectError(f"a model of more than {MAX_LAYERS} layers")
@@ -182,22 +195,43 @@ def _compile(model, compiled):
         raise ObjectError("a model compiled with an optimizer that is not one of Keras'")
     optimizer = keras.optimizers.deserialize(optimizer_config)
     loss, metrics = (json.loads(str(compiled.get(key, "null"))) for key in ("loss", "metrics"))
-    for value in (loss, metrics):
-        _check_keras_config(value)
-    model.compile(optimizer=optimizer, loss=_plain_names(loss), metrics=_plain_names(metrics))
+    model.compile(optimizer=optimizer, loss=_compile_argument(loss, "losses"),
+                  metrics=_compile_argument(metrics, "metrics"))
     optimizer.build(model.trainable_variables)
     optimizer.iterations.assign(int(compiled.get("iterations", 0)))
 
 
-def _plain_names(value):
-    """Loss and metric names (strings) from a compile config; configs become their names."""
-    if value is None or isinstance(value, str):
+def _compile_argument(value, kind, depth=0):
+    """compile's loss= or metrics= rebuilt from its configuration (kind: "losses", "metrics").
+
+    A name stays a name; one of Keras' loss or metric functions (serialized as a
+    builtins function) becomes its name, which Keras looks up among its own; an object
+    of one of Keras' listed classes (`LOSSES`, `METRICS`) is built from its
+    configuration, so that what the student chose (from_logits, a metric's class)
+    stays readable in the rebuilt model's get_compile_config(). Anything else is
+    refused.
+    """
+    if value is None or (isinstance(value, str) and len(value) <= 100):
         return value
+    if isinstance(value, list) and depth == 0 and len(value) <= 20:
+        return [_compile_argument(item, kind, depth + 1) for item in value]
     if isinstance(value, dict):
-        return value.get("config", {}).get("name") or value.get("class_name")
-    if isinstance(value, list):
-        return [_plain_names(item) for item in value]
-    return None
+        name, config = value.get("class_name"), value.get("config")
+        if value.get("module") == "builtins" and name == "function" and \
+                isinstance(config, str) and len(config) <= 100:
+            return config
+        allowed = LOSSES if kind == "losses" else METRICS
+        if value.get("module") == f"keras.{kind}" and name in allowed and \
+                isinstance(config, dict) and all(
+                    isinstance(item, (str, int, float, bool)) or item is None
+                    for item in config.values()):
+            import keras
+
+            module = keras.losses if kind == "losses" else keras.metrics
+            return module.deserialize({"module": f"keras.{kind}", "class_name": name,
+                                       "config": config, "registered_name": None})
+    raise ObjectError(f"a model compiled with a {kind[:-1]} that is not one of Keras' "
+                      f"own listed ones: {str(value)[:80]}")
 
 
 def _check_sizes(config, weights):

@@ -6,6 +6,7 @@ from course_lib import layers
 from course_lib.cases import batchnorm_cases
 from course_lib.checks._core import Case, Mistake, run_check
 from course_lib.checks._expected import fingerprint, remembered
+from course_lib.contract import cache_check
 
 
 def _state(channels, mean=None, variance=None):
@@ -30,19 +31,46 @@ def _forward_cases():
     return cases
 
 
-def _run_forward(forward):
-    """Call forward on a fresh state, twice when training; return (out, moving_mean, moving_var)."""
+def _first_state(channels, training):
+    """The state a case starts from: Keras' zeros and ones, or moving statistics to use."""
+    if training:
+        return _state(channels)
+    return _state(channels, np.linspace(-1, 1, channels), np.linspace(0.5, 2, channels))
+
+
+def _run_forward(forward, with_cache=False):
+    """Call forward on a fresh state, twice when training; return (out, moving_mean, moving_var),
+    and with_cache, the first call's cache after them."""
     def run(x, gamma, beta, training):
-        channels = x.shape[-1]
-        state = (_state(channels) if training
-                 else _state(channels, np.linspace(-1, 1, channels),
-                             np.linspace(0.5, 2, channels)))
-        out, _ = forward(x, gamma, beta, state, training)
+        state = _first_state(x.shape[-1], training)
+        out, cache = forward(x, gamma, beta, state, training)
         if training:
             forward(x * 2 + 1, gamma, beta, state, training)
-        return (np.asarray(out), np.asarray(state["moving_mean"]),
-                np.asarray(state["moving_variance"]))
+        result = (np.asarray(out), np.asarray(state["moving_mean"]),
+                  np.asarray(state["moving_variance"]))
+        return result + (cache,) if with_cache else result
     return run
+
+
+def _documented_cache(x, gamma, beta, training, epsilon=1e-3):
+    """The lesson's cache (x_hat, gamma, inverse_std, training) of a case's first call."""
+    x = np.asarray(x, dtype=float)
+    if training:
+        axes = tuple(range(x.ndim - 1))
+        mean, variance = x.mean(axis=axes), x.var(axis=axes)
+    else:
+        state = _first_state(x.shape[-1], False)
+        mean, variance = state["moving_mean"], state["moving_variance"]
+    inverse_std = 1 / np.sqrt(variance + epsilon)
+    return (x - mean) * inverse_std, np.array(gamma, dtype=float), inverse_std, training
+
+
+def _cache_contract():
+    """The forward's cache, graded as the hidden test does: the course's backward must get
+    from it the gradients it gets from the lesson's (x_hat, gamma, inverse_std, training)."""
+    problem = cache_check("batchnorm_forward", layers.batchnorm_backward, _documented_cache,
+                          "(x_hat, gamma, inverse_std, training)")
+    return lambda result, args, kwargs=None: problem((result[0], result[3]), args, kwargs)
 
 
 def _wrong_forward(training_stats=None, inference_batch=False, momentum_swapped=False,
@@ -70,8 +98,9 @@ def batchnorm_forward(function):
         return flat.var(axis=0, ddof=1)
 
     return run_check(
-        "batchnorm_forward", _run_forward(function), _run_forward(layers.batchnorm_forward),
-        _forward_cases(),
+        "batchnorm_forward", _run_forward(function, with_cache=True),
+        _run_forward(layers.batchnorm_forward), _forward_cases(),
+        output=lambda result: result[:3],
         mistakes=[
             Mistake(_run_forward(_wrong_forward(inference_batch=True)),
                     "At inference (training=False) use state's moving_mean and "
@@ -90,7 +119,8 @@ def batchnorm_forward(function):
         generic_hint="Training: mean and biased variance over every axis but the last, "
                      "out = gamma * (x - mean) / sqrt(var + epsilon) + beta, then "
                      "moving = moving * momentum + batch * (1 - momentum) in state. "
-                     "Inference: the same with the moving statistics.")
+                     "Inference: the same with the moving statistics.",
+        contract=_cache_contract())
 
 
 def batchnorm_backward(function, forward=None):

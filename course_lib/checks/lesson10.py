@@ -40,12 +40,24 @@ def _reference_table(name, build):
     return remembered(name, "layers", lambda: layer_table(build()))
 
 
-def _compare_models(name, built, expected, hints):
-    """Compare the learner's model with `expected`, the reference model's layer_table."""
+def _reference_probe(name, build):
+    """keras_contract.reference_probe of the reference model build() (stored in a graded
+    student copy)."""
+    from course_lib import keras_contract
+
+    return remembered(name, "probe", lambda: keras_contract.reference_probe(build()))
+
+
+def _compare_models(name, built, expected, hints, probe=None):
+    """Compare the learner's model with `expected`, the reference model's layer_table, then
+    with `probe` (keras_contract.model_difference: every layer's configuration, the
+    parameter counts, the outputs with the reference's weights on random images)."""
     got_model, outcome = built
     if outcome is not None:
         return finish(name, outcome, generic_hint=hints["shape"])
     outcome, hint = _model_difference(name, got_model, expected, hints)
+    if outcome == "pass" and probe is not None:
+        outcome, hint = _contract_difference(name, got_model, probe(), hints)
     passed_text = (f"{len(layer_table(got_model))} layers, output shapes and "
                    f"{got_model.count_params():,} parameters match the summary"
                    if outcome == "pass" else "")
@@ -78,6 +90,21 @@ def _model_difference(name, got_model, expected, hints):
     return "pass", None
 
 
+def _contract_difference(name, got_model, probe, hints):
+    from course_lib import keras_contract
+
+    difference = keras_contract.model_difference(got_model, probe)
+    if not difference:
+        return "pass", None
+    print(f"✗ {name}: {difference}")
+    for word, hint in hints.get("settings", {}).items():
+        if word in difference:
+            return "fail", hint
+    return "fail", ("the layers and shapes are right, but not every layer's arguments: "
+                    "compare each with the summary (activation, padding, kernel size, "
+                    "rate, the Rescaling scale).")
+
+
 def build_mnist_mlp(function):
     """Check a learner's build_mnist_mlp() against the course_lib reference."""
     from course_lib import training
@@ -87,9 +114,15 @@ def build_mnist_mlp(function):
                    "parameters, so the count can be right while the layers are not.",
         "flatten": "a Dense layer on (28, 28) images works on the last axis only: Flatten first.",
         "shape": "check the units (256, 256, 10) and that Flatten comes before the first Dense.",
+        "settings": {
+            "scale": "Rescaling(1 / 255) multiplies the pixels by 1/255, mapping 0..255 to 0..1.",
+            "activation": "both hidden Dense layers use activation='relu', the last one "
+                          "activation='softmax' (probabilities over the 10 digits).",
+        },
     }
     return _compare_models("build_mnist_mlp", _build("build_mnist_mlp", function),
-                           _reference_table("build_mnist_mlp", training.build_mnist_mlp), hints)
+                           _reference_table("build_mnist_mlp", training.build_mnist_mlp), hints,
+                           lambda: _reference_probe("build_mnist_mlp", training.build_mnist_mlp))
 
 
 def build_cifar10_cnn(function):
@@ -102,10 +135,18 @@ def build_cifar10_cnn(function):
                    "feature maps; flatten them into 1,024 values first.",
         "shape": "kernels are 2x2 (kernel_size=2) with padding='same'; each MaxPooling2D(2) "
                  "halves height and width; Dense has 500 then 10 units.",
+        "settings": {
+            "scale": "Rescaling(1 / 255) multiplies the pixels by 1/255, mapping 0..255 to 0..1.",
+            "activation": "every Conv2D and the Dense(500) use activation='relu'; the last "
+                          "Dense, activation='softmax'.",
+            "padding": "every Conv2D uses padding='same'.",
+        },
     }
     return _compare_models("build_cifar10_cnn", _build("build_cifar10_cnn", function),
                            _reference_table("build_cifar10_cnn", training.build_cifar10_cnn),
-                           hints)
+                           hints,
+                           lambda: _reference_probe("build_cifar10_cnn",
+                                                    training.build_cifar10_cnn))
 
 
 def compile_and_train(function):
@@ -150,4 +191,28 @@ def _history_difference(history):
     if not any("acc" in key for key in logs):
         print("✗ compile_and_train: no accuracy in the history.")
         return "fail", "compile with metrics=['accuracy']."
-    return "pass", None
+    return _compile_difference(getattr(history, "model", None))
+
+
+def _compile_difference(model):
+    """How the model was compiled (keras_contract.compile_difference), with a hint."""
+    import keras
+
+    from course_lib import keras_contract
+
+    if model is None:
+        return "pass", None  # a History of its own making: the hidden test reads the model
+    difference = keras_contract.compile_difference(
+        model, "Adam", keras.optimizers.Adam(learning_rate=1e-3).get_config())
+    if not difference:
+        return "pass", None
+    print(f"✗ compile_and_train: {difference}.")
+    if "from_logits" in difference:
+        return "fail", ("the model ends in a softmax: its outputs are probabilities, so the "
+                        "loss takes from_logits=False (the default, or the string "
+                        "'sparse_categorical_crossentropy').")
+    if "metrics" in difference:
+        return "fail", "compile with metrics=['accuracy'] (integer labels: Keras picks the " \
+                       "sparse accuracy)."
+    return "fail", ("model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), "
+                    "loss='sparse_categorical_crossentropy', metrics=['accuracy']).")

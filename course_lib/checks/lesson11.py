@@ -8,6 +8,8 @@ quiz has no function to call).
 
 import traceback
 
+import numpy as np
+
 from course_lib.checks._core import finish, not_written
 from course_lib.checks._expected import remembered
 
@@ -137,5 +139,24 @@ def build_frozen_classifier(function):
               f"{7 * 7 * 64 * 5 + 5:,} (Flatten -> Dense(5) on 7x7x64 features).")
         return finish(name, "fail", hint="the head is Flatten then one Dense(num_classes, "
                       "activation='softmax').", generic_hint=generic)
+    inner = [layer for layer in model.layers if hasattr(layer, "layers")]
+    if len(inner) != 1 or not all(np.array_equal(got, given) for got, given
+                                  in zip(inner[0].get_weights(), base.get_weights())):
+        print("✗ build_frozen_classifier: the model does not hold the base it was given "
+              "(with its weights).")
+        return finish(name, "fail", hint="use the `base` argument itself: the model is "
+                      "base -> Flatten -> Dense, built on the base the caller passes.",
+                      generic_hint=generic)
+    from course_lib import keras_contract, training
+
+    probe = remembered(name, "probe", lambda: keras_contract.reference_probe(
+        training.build_frozen_classifier(pretrained.build_small_base(), 5)))
+    difference = keras_contract.model_difference(model, probe)
+    if difference:
+        print(f"✗ build_frozen_classifier: {difference}")
+        hint = generic
+        if "activation" in difference:
+            hint = "the last layer is Dense(num_classes, activation='softmax'): probabilities."
+        return finish(name, "fail", hint=hint, generic_hint=generic)
     return finish(name, "pass", passed_text=f"base frozen, {trainable:,} trainable and "
                                             f"{non_trainable:,} frozen parameters")

@@ -35,6 +35,9 @@ def conv1d(x, w, mode="full"):
     Returns:
     - out: of shape (n + f - 1,), (max(n, f) - min(n, f) + 1,) or (max(n, f),)
 
+    Raises ValueError when x or w is not 1-D or is empty, or when mode is not one of
+    the three (np.convolve raises it too).
+
     Introduced in lesson 02.
     """
     caller = "conv1d"

@@ -27,7 +27,12 @@ if mode == "full":
     return full
 if mode == "valid":
     return full[f - 1 : n]
+if mode != "same":
+    raise ValueError(f"unknown mode {{mode!r}}")
 {same}
+"""
+MODE_CHECK = """if mode != "same":
+    raise ValueError(f"unknown mode {{mode!r}}")
 """
 FULL_RIGHT = """full = np.zeros(n + f - 1)
 for t in range(n + f - 1):
@@ -93,6 +98,10 @@ return np.array([np.dot(padded[t:t + f], w[::-1]) for t in range(len(padded) - f
         ["test_conv1d"]),
     Variant("conv1d_same_length_n_minus_1", conv1d(CONV1D_TEMPLATE.format(
         full=FULL_RIGHT, same="return full[f // 2 : n + f // 2 - 1]")), ["test_conv1d"]),
+    # right in the three modes, but any other mode silently gives "same" (the documented
+    # ValueError is never raised)
+    Variant("conv1d_unknown_mode_is_same", conv1d(CONV1D_TEMPLATE.replace(MODE_CHECK, "").format(
+        full=FULL_RIGHT, same=SAME_RIGHT)), ["test_conv1d"]),
     # each combined with a conv2d_forward whose `out` is right and whose cache is not (issue 22):
     # the padding written as the top pad (wrong for an odd "same" total), the padded input
     combine(Variant("conv1d_uses_reference", conv1d(
@@ -159,6 +168,8 @@ if mode == "valid":
     return full[f - 1:n]
 if mode == "same":
     return full[(f - 1) // 2:(f - 1) // 2 + n]
+if mode != "full":
+    raise ValueError(f"unknown mode {mode}")
 return full"""),
         "correlate2d_single": CORR.format(body=indent("""
 kh, kw = kernel.shape
@@ -196,6 +207,8 @@ f = len(w)
 padded = np.concatenate([np.zeros(f - 1), x, np.zeros(f - 1)])
 windows = np.lib.stride_tricks.sliding_window_view(padded, f)
 full = windows @ w[::-1]
+if mode not in ("full", "valid", "same"):
+    raise ValueError("mode must be full, valid or same")
 start = {"full": 0, "valid": f - 1, "same": (f - 1) // 2}[mode]
 length = {"full": len(full), "valid": len(x) - f + 1, "same": len(x)}[mode]
 return full[start:start + length]"""),

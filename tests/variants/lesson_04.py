@@ -40,11 +40,14 @@ SUMMARY = '''def summary(layers, input_shape):
             shape = (options["units"],)
         elif name == "BatchNormalization":
             params = {bn_rule}
+        {unknown_rule}
         rows.append((name, shape, params))
     return rows
 '''
 CORRECT = dict(conv_rule='conv_params(options["filters"], f, c)', pool_default="p",
-               pool_rule="0", flatten_rule="0", bn_rule="4 * shape[-1]")
+               pool_rule="0", flatten_rule="0", bn_rule="4 * shape[-1]",
+               unknown_rule='elif name != "Dropout":\n'
+                            '            raise ValueError(f"unknown layer {name}")')
 
 
 def summary_with(**changes):
@@ -73,6 +76,9 @@ VARIANTS = [
             ["test_summary"]),
     Variant("summary_conv_forgets_bias",
             summary_with(conv_rule='options["filters"] * f * f * c'), ["test_summary"]),
+    # right on every listed layer, but an unknown one silently counts 0 parameters and keeps
+    # the shape (the documented ValueError is never raised)
+    Variant("summary_unknown_layer_passes", summary_with(unknown_rule=""), ["test_summary"]),
     Variant("summary_uses_reference", {"summary": (
         "def summary(layers, input_shape):\n"
         "    from course_lib.summary import summary as reference\n"
@@ -104,6 +110,8 @@ VARIANTS = [
         "            shape = [options['units']]\n"
         "        elif name == 'BatchNormalization':\n"
         "            params = shape[-1] * 4\n"
+        "        elif name != 'Dropout':\n"
+        "            raise ValueError('unknown layer: ' + name)\n"
         "        rows.append([name, shape, params])\n"
         "    return rows\n")}),
     # the solution with ordinary globals named like builtins (those the notebook does not call)

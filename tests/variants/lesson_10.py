@@ -57,6 +57,51 @@ SEPARATE = [
                 body=COMPILE + "return model.fit(x, y, epochs=epochs, batch_size=64, "
                                "validation_split=0.2, verbose=0)")},
             ["test_compile_and_train"]),
+    # right on every attribute the tests read before issue 22 (layer types, output shapes,
+    # parameter counts, an all-zero batch): only each layer's configuration, the outputs on
+    # random images or the compile configuration tell
+    Variant("mlp_rescaling_255",  # multiplies by 255 where it should divide
+            {"build_mnist_mlp": MLP.format(body=MLP_GOOD.replace("Rescaling(1 / 255)",
+                                                                 "Rescaling(255)"))},
+            ["test_build_mnist_mlp"]),
+    Variant("cnn_dense_no_relu",
+            {"build_cifar10_cnn": CNN_HEAD.format(
+                k=2, tail=GOOD_TAIL.replace("Dense(500, activation='relu')", "Dense(500)"))},
+            ["test_build_cifar10_cnn"]),
+    Variant("cnn_pool_same_padding",  # 'same' everywhere: the same shapes on 32x32 images
+            {"build_cifar10_cnn": CNN_HEAD.format(k=2, tail=GOOD_TAIL).replace(
+                "layers.MaxPooling2D(2)", "layers.MaxPooling2D(2, padding='same')")},
+            ["test_build_cifar10_cnn"]),
+    Variant("train_no_metric",
+            {"compile_and_train": TRAIN.format(body=(
+                "model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n"
+                "                  loss='sparse_categorical_crossentropy')\n"
+                "    return model.fit(x, y, epochs=epochs, batch_size=batch_size, "
+                "validation_split=0.2, verbose=0)"))},
+            ["test_compile_and_train"]),
+    Variant("train_from_logits",  # the model already ends in a softmax
+            {"compile_and_train": TRAIN.format(body=(
+                "model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),\n"
+                "                  loss=keras.losses.SparseCategoricalCrossentropy("
+                "from_logits=True),\n                  metrics=['accuracy'])\n"
+                "    return model.fit(x, y, epochs=epochs, batch_size=batch_size, "
+                "validation_split=0.2, verbose=0)"))},
+            ["test_compile_and_train"]),
+    # other correct answers: Keras objects instead of strings, other spellings of the arguments
+    Variant("alternative_objects_and_spellings", {
+        "build_mnist_mlp": MLP.format(body=MLP_GOOD.replace(
+            "Rescaling(1 / 255)", "Rescaling(scale=1.0 / 255, offset=0.0)").replace(
+            "Dense(256, activation='relu')", "Dense(units=256, activation=keras.activations.relu)")),
+        "build_cifar10_cnn": CNN_HEAD.format(k="(2, 2)", tail=GOOD_TAIL).replace(
+            "padding='same'", "padding='SAME', strides=1").replace(
+            "layers.MaxPooling2D(2)", "layers.MaxPooling2D(pool_size=(2, 2), strides=2)"),
+        "compile_and_train": TRAIN.format(body=(
+            "model.compile(optimizer=keras.optimizers.Adam(0.001),\n"
+            "                  loss=keras.losses.SparseCategoricalCrossentropy(),\n"
+            "                  metrics=[keras.metrics.SparseCategoricalAccuracy()])\n"
+            "    return model.fit(x, y, epochs=epochs, batch_size=batch_size, "
+            "validation_split=0.2, verbose=0)")),
+    }),
     # other correct answers: the functional API, and string shortcuts for compile
     Variant("alternative_functional", {
         "build_mnist_mlp": shadow_builtins((
@@ -89,7 +134,10 @@ BY_NAME = {variant.name: variant for variant in SEPARATE}
 VARIANTS = [
     combine(BY_NAME["mlp_missing_dropout"], BY_NAME["cnn_missing_dropout"], BY_NAME["train_one_epoch"]),
     combine(BY_NAME["mlp_wrong_units"], BY_NAME["cnn_missing_flatten"], BY_NAME["train_not_at_all"]),
-    combine(BY_NAME["cnn_kernel_3"], BY_NAME["train_fixed_batch_size"]),
+    combine(BY_NAME["cnn_kernel_3"], BY_NAME["train_fixed_batch_size"],
+            BY_NAME["mlp_rescaling_255"]),
+    combine(BY_NAME["cnn_dense_no_relu"], BY_NAME["train_no_metric"]),
+    combine(BY_NAME["cnn_pool_same_padding"], BY_NAME["train_from_logits"]),
 ] + [variant for variant in SEPARATE if not variant.must_lose]
 _COMBINED = {name for variant in VARIANTS for name in variant.name.split("__")}
 assert _COMBINED >= {variant.name for variant in SEPARATE if variant.must_lose}

@@ -43,6 +43,23 @@ SEPARATE = [
                 "    x = layers.Flatten()(base(inputs, training=False))\n"
                 "    return keras.Model(inputs, layers.Dense(5, activation='softmax')(x))"))},
             ["test_build_frozen_classifier"]),
+    # right on the counts, shapes and training the tests read before issue 22: only the
+    # layers' configuration and the weights of the model tell
+    Variant("frozen_no_softmax",
+            {"build_frozen_classifier": FROZEN.format(body=(
+                "base.trainable = False\n"
+                "    inputs = keras.Input(shape=base.input_shape[1:])\n"
+                "    x = layers.Flatten()(base(inputs, training=False))\n"
+                "    return keras.Model(inputs, layers.Dense(num_classes)(x))"))},
+            ["test_build_frozen_classifier"]),
+    Variant("frozen_loads_its_own_base",  # the course's pretrained base, not the one given
+            {"build_frozen_classifier": FROZEN.format(body=(
+                "base = pretrained.load_small_base()\n"
+                "    base.trainable = False\n"
+                "    inputs = keras.Input(shape=base.input_shape[1:])\n"
+                "    x = layers.Flatten()(base(inputs, training=False))\n"
+                "    return keras.Model(inputs, layers.Dense(num_classes, activation='softmax')(x))"))},
+            ["test_build_frozen_classifier"]),
     Variant("quiz_fine_tune_small_data",
             {"transfer_quiz": QUIZ.format(a="C", b="C", c="C", d="D")}, ["test_transfer_quiz"]),
     Variant("quiz_swapped_small_cases",
@@ -72,6 +89,8 @@ VARIANTS = [
     combine(BY_NAME["count_all_trainable"], BY_NAME["frozen_forgot_to_freeze"], BY_NAME["quiz_fine_tune_small_data"]),
     combine(BY_NAME["count_layers_not_params"], BY_NAME["frozen_pooling_head"], BY_NAME["quiz_swapped_small_cases"]),
     combine(BY_NAME["count_moving_statistics_only"], BY_NAME["frozen_five_classes"]),
+    BY_NAME["frozen_no_softmax"],
+    BY_NAME["frozen_loads_its_own_base"],
 ] + [variant for variant in SEPARATE if not variant.must_lose]
 _COMBINED = {name for variant in VARIANTS for name in variant.name.split("__")}
 assert _COMBINED >= {variant.name for variant in SEPARATE if variant.must_lose}
