@@ -260,7 +260,10 @@ def initializer_stddev(function):
     return run_check(
         "initializer_stddev", function, layers.initializer_stddev, cases,
         compare=lambda got, expected: np.isclose(float(got), expected, rtol=1e-6),
-        mistakes=[
+        mistakes=[  # the fans first: on a Dense kernel (the first cases) it is right
+            Mistake(_wrong_stddev(lambda name, fi, fo, s: right(name, s[-2], s[-1])),
+                    "A Conv2D kernel (KH, KW, C, K) has fan_in = KH * KW * C and fan_out = "
+                    "KH * KW * K: every weight of a window feeds one output."),
             Mistake(_wrong_stddev(lambda name, fi, fo, s: np.sqrt(
                 (2.0 if name.startswith("he") else 1.0) / fi)),
                     "Glorot averages the two fans: variance 2 / (fan_in + fan_out), not "
@@ -269,9 +272,6 @@ def initializer_stddev(function):
                 np.sqrt(3) if name.endswith("uniform") else 1)),
                     "That is the uniform's limit sqrt(3 * variance); its standard deviation "
                     "is limit / sqrt(3), the same as the normal version's."),
-            Mistake(_wrong_stddev(lambda name, fi, fo, s: right(name, s[-2], s[-1])),
-                    "A Conv2D kernel (KH, KW, C, K) has fan_in = KH * KW * C and fan_out = "
-                    "KH * KW * K: every weight of a window feeds one output."),
             Mistake(_wrong_stddev(lambda name, fi, fo, s: right(name, fi, fo) ** 2),
                     "Return the standard deviation, the square root of the variance."),
         ],
