@@ -18,6 +18,7 @@ Introduced in lesson 03.
 import numpy as np
 
 from course_lib._sampling import DTYPES, _array, _rng, with_drawn_cases
+
 # The generators of lessons 01, 02 and 04 live in course_lib/cases_forward.py.
 from course_lib.cases_forward import (conv1d_cases, conv2d_cases, conv_params_cases,  # noqa: F401
                                       correlate2d_cases, dense_cases, mlp_sizes_cases,
@@ -279,4 +280,67 @@ def schedule_cases(seed, count=8):
         target = None if rng.random() < 0.3 else float(np.round(rng.uniform(0.001, 1.0), 4))
         cases.append((initial, int(rng.integers(1, 41)), alpha, target,
                       int(rng.integers(0, 16))))
+    return cases
+
+
+@with_drawn_cases
+def layernorm_cases(seed, count=6):
+    """(x, gamma, beta) for layer normalization: (N, D) and (N, H, W, C), float64 and float32,
+    C from 2 to 7, spreads small (near epsilon) and large, an offset of its own per example."""
+    rng = _rng(seed)
+    cases = [(np.array([[1.0, 3.0], [10.0, 30.0]]), np.ones(2), np.zeros(2))]
+    for index in range(count):
+        lead = (int(rng.integers(2, 5)),) if index % 2 == 0 else (
+            int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4)))
+        shape = lead + (int(rng.integers(2, 8)),)
+        dtype = DTYPES[(index // 2) % 2]
+        scale = [1.0, 0.02, 30.0][index % 3]
+        x = rng.normal(size=shape) * scale + rng.normal(size=lead + (1,)) * 3
+        cases.append((x.astype(dtype), rng.normal(size=shape[-1]).astype(dtype),
+                      rng.normal(size=shape[-1]).astype(dtype)))
+    return cases
+
+
+@with_drawn_cases
+def groupnorm_cases(seed, count=6):
+    """(x, gamma, beta, groups) for group normalization: (N, H, W, C) and (N, D), float64 and
+    float32, groups = 1, C and values between (C divisible by groups), spreads small and large."""
+    rng = _rng(seed)
+    cases = [(np.arange(8.0).reshape(1, 1, 2, 4) ** 2, np.ones(4), np.zeros(4), 2)]
+    for index in range(count):
+        groups = int(rng.integers(2, 5))
+        per_group = [int(rng.integers(2, 4)), 1, int(rng.integers(2, 4))][index % 3]
+        if index % 4 == 3:
+            groups, per_group = 1, int(rng.integers(2, 6))   # one group: all of (H, W, C)
+        channels = groups * per_group
+        lead = ((int(rng.integers(1, 4)),) if index % 5 == 4 else
+                (int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))))
+        shape = lead + (channels,)
+        dtype = DTYPES[(index // 2) % 2]
+        scale = [1.0, 0.02, 30.0][index % 3]
+        x = (rng.normal(size=shape) * scale
+             + rng.normal(size=(shape[0],) + (1,) * (len(shape) - 2) + (channels,)) * 3)
+        cases.append((x.astype(dtype), rng.normal(size=channels).astype(dtype),
+                      rng.normal(size=channels).astype(dtype), groups))
+    return cases
+
+
+INITIALIZER_NAMES = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                     "lecun_uniform", "lecun_normal")
+
+
+@with_drawn_cases
+def initializer_cases(seed, count=12):
+    """(name, shape) for initializer_stddev: every Keras name, Dense kernels (fan_in, fan_out)
+    with fan_in != fan_out, and Conv2D kernels (KH, KW, C, K), square or not."""
+    rng = _rng(seed)
+    cases = [(name, (64, 10)) for name in INITIALIZER_NAMES]
+    for index in range(count):
+        name = INITIALIZER_NAMES[index % len(INITIALIZER_NAMES)]
+        if index % 3 == 0:
+            shape = (int(rng.integers(1, 500)), int(rng.integers(1, 500)))
+        else:
+            shape = (int(rng.integers(1, 6)), int(rng.integers(1, 6)), int(rng.integers(1, 65)),
+                     int(rng.integers(1, 129)))
+        cases.append((name, shape))
     return cases

@@ -435,3 +435,50 @@ def test_batchnorm_forward_check_feeds_the_cache_to_the_course_backward(capsys):
     assert checks.batchnorm_forward(batchnorm_forward) is False
     assert "with your cache, the course's backward" in capsys.readouterr().out
     assert checks.batchnorm_forward(layers.batchnorm_forward) is True
+
+
+def test_layernorm_over_height_width_and_channels(capsys):
+    def layernorm_forward(x, gamma, beta, epsilon=1e-3):
+        axes = tuple(range(1, x.ndim))                 # the mistake: PyTorch's habit, not Keras'
+        mean, variance = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        return gamma * (x - mean) / np.sqrt(variance + epsilon) + beta
+
+    assert checks.layernorm_forward(layernorm_forward) is False
+    assert "last axis only" in capsys.readouterr().out
+
+
+def test_groupnorm_with_interleaved_groups(capsys):
+    def groupnorm_forward(x, gamma, beta, groups=32, epsilon=1e-3):
+        channels = x.shape[-1]
+        out = np.empty(x.shape)
+        for g in range(groups):
+            members = np.arange(g, channels, groups)   # the mistake: every G-th channel
+            block = x[..., members]
+            axes = tuple(range(1, x.ndim))
+            mean, variance = block.mean(axis=axes, keepdims=True), block.var(axis=axes, keepdims=True)
+            out[..., members] = (block - mean) / np.sqrt(variance + epsilon)
+        return gamma * out + beta
+
+    assert checks.groupnorm_forward(groupnorm_forward) is False
+    assert "groups are contiguous" in capsys.readouterr().out
+
+
+def test_initializer_with_conv_fans_from_channels_only(capsys):
+    def initializer_stddev(name, shape):
+        fan_in, fan_out = shape[-2], shape[-1]         # the mistake: the kernel's area forgotten
+        if name.startswith("glorot"):
+            return (2 / (fan_in + fan_out)) ** 0.5
+        return ((2 if name.startswith("he") else 1) / fan_in) ** 0.5
+
+    assert checks.initializer_stddev(initializer_stddev) is False
+    assert "KH * KW * C" in capsys.readouterr().out
+
+
+def test_glorot_with_fan_in_only(capsys):
+    def initializer_stddev(name, shape):
+        area = int(np.prod(shape[:-2]))
+        fan_in = area * shape[-2]
+        return float(np.sqrt((2.0 if name.startswith("he") else 1.0) / fan_in))   # the mistake
+
+    assert checks.initializer_stddev(initializer_stddev) is False
+    assert "averages the two fans" in capsys.readouterr().out

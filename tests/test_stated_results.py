@@ -196,6 +196,57 @@ def test_08_learning_rate_table_is_stated_as_ranges():
     assert "**47% ± 30%**" not in text and "95.7% ± 0.3" not in text
 
 
+def test_08_batch_size_noise_as_stated():
+    """Section 7: x0 = 5 in 2,000 batches of 2 and of 64, as the cell draws them."""
+    x0 = 5.0
+    others = np.random.default_rng(1).normal(3.0, 2.0, size=(2000, 63))
+    spread = {}
+    for size in (2, 64):
+        batch = np.concatenate([np.full((2000, 1), x0), others[:, :size - 1]], axis=1)
+        x0_hat = (x0 - batch.mean(axis=1)) / np.sqrt(batch.var(axis=1) + 1e-3)
+        spread[size] = (x0_hat.std(), np.mean(x0_hat < 0))
+    assert round(spread[2][0], 2) == 0.75 and round(spread[64][0], 2) == 0.15, spread
+    assert abs(spread[2][1] - 1 / 6) < 0.02 and spread[64][1] == 0, spread    # one in six
+    assert round((x0 - 3) / np.sqrt(4 + 1e-3), 3) == 1.0
+    text = markdown("08", "norm-batch-size")
+    states(text, "= 1.000", "about one batch in six", "about **0.75**", "about **0.15**",
+           "**+1 or −1**")
+
+
+def test_08_initialization_figure_as_stated():
+    """Section 10: activation spreads through 10 layers; lesson 09's first losses 2.874, 2.302."""
+    from course_lib import digits, losses
+    from course_lib.network import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential
+
+    inputs = np.random.default_rng(0).normal(size=(1000, 256))
+    last = {}
+    for activation_name, activation in [("relu", lambda z: np.maximum(z, 0)), ("tanh", np.tanh)]:
+        for name in ("glorot_normal", "he_normal"):
+            init_rng, activations, stds = np.random.default_rng(1), inputs, []
+            for _ in range(10):
+                weights = init_rng.normal(0.0, layers.initializer_stddev(name, (256, 256)),
+                                          size=(256, 256))
+                activations = activation(activations @ weights)
+                stds.append(activations.std())
+            last[activation_name, name] = np.array(stds)
+    assert round(last["relu", "glorot_normal"][-1], 2) == 0.02
+    assert np.all((last["relu", "he_normal"] > 0.7) & (last["relu", "he_normal"] < 0.9))
+    assert round(last["tanh", "glorot_normal"][-1], 1) == 0.2
+    assert np.all(np.abs(last["tanh", "he_normal"][4:] - 0.56) < 0.01)
+    assert round(2.5 / np.sqrt(2), 1) == 1.8
+    text = markdown("08", "init-figure-text")
+    states(text, "about **0.02**", "between **0.7 and 0.9**", "about **0.2**", "near **0.56**",
+           "(1.8 times He's)", "**2.874**", "$\\ln 10 = 2.303$", "falls to 2.302")
+    # lesson 09's check (cell-97753fbe), rerun here
+    (_, _), (x_val, y_val) = digits.load_digits_split()
+    fresh_rng = np.random.default_rng(0)
+    network = Sequential([Conv2D(1, 16, 3, fresh_rng), ReLU(), MaxPool2D(2), Flatten(),
+                          Dense(4 * 4 * 16, 10, fresh_rng)])
+    assert round(losses.softmax_cross_entropy(network.predict(x_val), y_val)[0], 3) == 2.874
+    network.set_parameter("4.w", 0.01 * network.layers[4].params["w"])
+    assert round(losses.softmax_cross_entropy(network.predict(x_val), y_val)[0], 3) == 2.302
+
+
 @pytest.mark.slow
 def test_08_learning_rate_table_ranges_hold():
     """Rerun section 6 (about 4 s of NumPy): the ranges the prose states hold."""

@@ -41,6 +41,7 @@ from course_lib.checks.lesson07 import dropout_backward, dropout_forward, l2_gra
 from course_lib.checks.lesson09 import (adam_step, adamw_step, cosine_decay, sgd_step,
                                         softmax_cross_entropy)
 from course_lib.checks.lesson08 import batchnorm_backward, batchnorm_forward
+from course_lib.checks.lesson08 import groupnorm_forward, initializer_stddev, layernorm_forward
 from course_lib.checks.lesson10 import build_cifar10_cnn, build_mnist_mlp, compile_and_train
 from course_lib.checks.lesson11 import build_frozen_classifier, count_trainable_params, transfer_quiz
 
@@ -54,6 +55,7 @@ __all__ += ["conv2d_backward", "numerical_gradient", "relative_error", "dense_ba
 __all__ += ["dropout_forward", "dropout_backward", "l2_penalty", "l2_grad"]
 __all__ += ["sgd_step", "adam_step", "softmax_cross_entropy", "cosine_decay", "adamw_step"]
 __all__ += ["batchnorm_forward", "batchnorm_backward"]
+__all__ += ["layernorm_forward", "groupnorm_forward", "initializer_stddev"]
 __all__ += ["build_mnist_mlp", "build_cifar10_cnn", "compile_and_train",
             "count_trainable_params", "build_frozen_classifier", "transfer_quiz"]
 
@@ -77,6 +79,8 @@ REFERENCES = {
     "adam_step": "course_lib.optim", "softmax_cross_entropy": "course_lib.losses",
     "cosine_decay": "course_lib.schedules", "adamw_step": "course_lib.optim",
     "batchnorm_forward": "course_lib.layers", "batchnorm_backward": "course_lib.layers",
+    "layernorm_forward": "course_lib.layers", "groupnorm_forward": "course_lib.layers",
+    "initializer_stddev": "course_lib.layers",
     "build_mnist_mlp": "course_lib.keras_models", "build_cifar10_cnn": "course_lib.keras_models",
     "compile_and_train": "course_lib.keras_models",
     "count_trainable_params": "course_lib.keras_models",

@@ -176,3 +176,135 @@ def batchnorm_backward(function, forward=None):
         generic_hint="dbeta = sum(dout), dgamma = sum(dout * x_hat) over every axis but the "
                      "last; in training dx = s / m * (m * g - sum(g) - x_hat * sum(g * x_hat)) "
                      "with g = dout * gamma, s = 1 / sqrt(var + epsilon).")
+
+
+# ---------------------------------------------------------------- layer and group normalization
+
+def _normalize(x, axes, epsilon=1e-3, ddof=0, epsilon_outside=False):
+    mean = x.mean(axis=axes, keepdims=True)
+    variance = x.var(axis=axes, keepdims=True, ddof=ddof)
+    std = np.sqrt(variance) + epsilon if epsilon_outside else np.sqrt(variance + epsilon)
+    return (x - mean) / std
+
+
+def _wrong_layernorm(axes=None, ddof=0, epsilon_outside=False):
+    def forward(x, gamma, beta, epsilon=1e-3):
+        x = np.asarray(x, dtype=float)
+        chosen = axes(x) if axes else (-1,)
+        return gamma * _normalize(x, chosen, epsilon, ddof, epsilon_outside) + beta
+    return forward
+
+
+def layernorm_forward(function):
+    """Check a learner's layernorm_forward(x, gamma, beta, epsilon=1e-3) against the reference."""
+    from course_lib.cases import layernorm_cases
+
+    cases = [Case(case, label=f"x {case[0].shape} {case[0].dtype}, spread {np.std(case[0]):.2g}")
+             for case in layernorm_cases(811, count=6)]
+    cases.append(Case(cases[1].args, {"epsilon": 0.5}, label="epsilon=0.5"))
+    return run_check(
+        "layernorm_forward", function, layers.layernorm_forward, cases,
+        mistakes=[
+            Mistake(_wrong_layernorm(axes=lambda x: 0),
+                    "Layer normalization takes its statistics within each example, over the "
+                    "last axis (axis=-1), never over the batch (axis 0): that is batchnorm."),
+            Mistake(_wrong_layernorm(axes=lambda x: tuple(range(1, x.ndim))),
+                    "Keras' LayerNormalization() normalizes over the last axis only: for "
+                    "images, each pixel over its C channels, not over all of (H, W, C)."),
+            Mistake(_wrong_layernorm(ddof=1),
+                    "Use the biased variance (divide by C: np.var's default ddof=0)."),
+            Mistake(_wrong_layernorm(epsilon_outside=True),
+                    "epsilon goes inside the square root: sqrt(variance + epsilon)."),
+        ],
+        generic_hint="mean and variance over axis=-1 with keepdims=True, "
+                     "out = gamma * (x - mean) / sqrt(variance + epsilon) + beta.")
+
+
+def _wrong_groupnorm(interleaved=False, ddof=0, epsilon_outside=False, pixels=True):
+    def forward(x, gamma, beta, groups=32, epsilon=1e-3):
+        x = np.asarray(x, dtype=float)
+        channels = x.shape[-1]
+        if interleaved:   # channel c in group c % groups
+            grouped = np.moveaxis(x.reshape(x.shape[:-1] + (channels // groups, groups)), -1, -2)
+        else:
+            grouped = x.reshape(x.shape[:-1] + (groups, channels // groups))
+        axes = (tuple(range(1, x.ndim - 1)) if pixels else ()) + (x.ndim,)
+        normalized = _normalize(grouped, axes, epsilon, ddof, epsilon_outside)
+        if interleaved:
+            normalized = np.moveaxis(normalized, -2, -1)
+        return gamma * normalized.reshape(x.shape) + beta
+    return forward
+
+
+def groupnorm_forward(function):
+    """Check a learner's groupnorm_forward(x, gamma, beta, groups=32, epsilon=1e-3)."""
+    from course_lib.cases import groupnorm_cases
+
+    cases = [Case(case[:3], {"groups": case[3]},
+                  label=f"x {case[0].shape} {case[0].dtype}, groups={case[3]}")
+             for case in groupnorm_cases(812, count=6)]
+    x = np.random.default_rng(813).normal(size=(2, 2, 2, 64))
+    cases.append(Case((x, np.ones(64), np.zeros(64)), label="x (2, 2, 2, 64), default groups=32"))
+    return run_check(
+        "groupnorm_forward", function, layers.groupnorm_forward, cases,
+        mistakes=[
+            Mistake(_wrong_groupnorm(interleaved=True),
+                    "Keras' groups are contiguous: group 0 is channels 0 ... C/G - 1. Reshape "
+                    "x to (N, H, W, G, C // G), not (N, H, W, C // G, G)."),
+            Mistake(_wrong_groupnorm(pixels=False),
+                    "A group's statistics are over every pixel (H and W) of its channels, "
+                    "per example: the axes (1, 2, 4) of the (N, H, W, G, C // G) array."),
+            Mistake(_wrong_groupnorm(ddof=1),
+                    "Use the biased variance (np.var's default ddof=0)."),
+            Mistake(_wrong_groupnorm(epsilon_outside=True),
+                    "epsilon goes inside the square root: sqrt(variance + epsilon)."),
+        ],
+        generic_hint="Reshape x to x.shape[:-1] + (groups, C // groups), take the mean and "
+                     "biased variance over every axis but the batch and the group axis "
+                     "(keepdims=True), normalize, reshape back to x.shape, then gamma * ... + beta.")
+
+
+# ---------------------------------------------------------------- initialization
+
+def _wrong_stddev(rule):
+    def stddev(name, shape):
+        shape = tuple(shape)
+        area = int(np.prod(shape[:-2]))
+        return float(rule(name, area * shape[-2], area * shape[-1], shape))
+    return stddev
+
+
+def initializer_stddev(function):
+    """Check a learner's initializer_stddev(name, shape) on Dense and Conv2D kernels."""
+    from course_lib.cases import initializer_cases
+
+    cases = [Case(case, label=f"{case[0]}, kernel {case[1]}")
+             for case in initializer_cases(814, count=12)]
+    scales = {"glorot": 1.0, "he": 2.0, "lecun": 1.0}
+
+    def right(name, fan_in, fan_out):
+        family = name.split("_")[0]
+        return np.sqrt(2 / (fan_in + fan_out)) if family == "glorot" else np.sqrt(
+            scales[family] / fan_in)
+
+    return run_check(
+        "initializer_stddev", function, layers.initializer_stddev, cases,
+        compare=lambda got, expected: np.isclose(float(got), expected, rtol=1e-6),
+        mistakes=[  # the fans first: on a Dense kernel (the first cases) it is right
+            Mistake(_wrong_stddev(lambda name, fi, fo, s: right(name, s[-2], s[-1])),
+                    "A Conv2D kernel (KH, KW, C, K) has fan_in = KH * KW * C and fan_out = "
+                    "KH * KW * K: every weight of a window feeds one output."),
+            Mistake(_wrong_stddev(lambda name, fi, fo, s: np.sqrt(
+                (2.0 if name.startswith("he") else 1.0) / fi)),
+                    "Glorot averages the two fans: variance 2 / (fan_in + fan_out), not "
+                    "1 / fan_in (that is LeCun's)."),
+            Mistake(_wrong_stddev(lambda name, fi, fo, s: right(name, fi, fo) * (
+                np.sqrt(3) if name.endswith("uniform") else 1)),
+                    "That is the uniform's limit sqrt(3 * variance); its standard deviation "
+                    "is limit / sqrt(3), the same as the normal version's."),
+            Mistake(_wrong_stddev(lambda name, fi, fo, s: right(name, fi, fo) ** 2),
+                    "Return the standard deviation, the square root of the variance."),
+        ],
+        generic_hint="fan_in, fan_out = KH * KW * C, KH * KW * K (Dense: the two sizes); "
+                     "standard deviation sqrt(2 / (fan_in + fan_out)) for glorot_*, "
+                     "sqrt(2 / fan_in) for he_*, sqrt(1 / fan_in) for lecun_*.")
