@@ -298,8 +298,16 @@ def test_11_frozen_classifier_counts():
     states(" ".join(text.split()), f"= {head:,} trainable and {base_total:,} non-trainable")
 
 def test_written_questions_state_what_the_cells_compute():
-    """The new written questions' numbers: 0.28 points, conv3's 18,496, half a point of 179."""
+    """The written questions' numbers: lesson 01's 32 -> 8 parameters, 0.28 points, conv3's
+    18,496, half a point of 179."""
     from course_lib import digits
+
+    cell = code("01", "cell-012")
+    assert "size=(3, 5)" in cell and "size=(5, 2)" in cell and "w1 @ w2" in cell
+    two, one = shapes.mlp_param_count([3, 5, 2]), shapes.mlp_param_count([3, 2])
+    assert "3 → 5 → 2" in markdown("01", "question-linear-collapse")
+    states(rubric("01", "written_linear_collapse"), f"= {two} parameters",
+           f"3·2 + 2 = {one} (the cell prints {two} -> {one})")
 
     (_, labels), (_, val_labels) = digits.load_digits_split()
     states(rubric("07", "written_monitor_loss_or_accuracy"),
