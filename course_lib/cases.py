@@ -21,8 +21,8 @@ from course_lib._sampling import DTYPES, _array, _rng, with_drawn_cases
 
 # The generators of lessons 01, 02 and 04 live in course_lib/cases_forward.py.
 from course_lib.cases_forward import (conv1d_cases, conv2d_cases, conv_params_cases,  # noqa: F401
-                                      correlate2d_cases, dense_cases, mlp_sizes_cases,
-                                      relu_cases, softmax_cases)
+                                      correlate2d_cases, dense_cases, layer_macs_cases,
+                                      mlp_sizes_cases, relu_cases, softmax_cases)
 
 
 @with_drawn_cases

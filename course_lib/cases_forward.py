@@ -3,6 +3,8 @@
 Introduced in lesson 01.
 """
 
+import numpy as np
+
 from course_lib._sampling import DTYPES, _array, _rng, with_drawn_cases
 
 
@@ -67,6 +69,46 @@ def conv_params_cases(seed, count=12):
     cases = [(1, 1, 1), (512, 3, 512), (64, 7, 3), (511, 11, 509)]
     for _ in range(count):
         cases.append((int(rng.integers(1, 513)), int(rng.integers(1, 12)), int(rng.integers(1, 513))))
+    return cases
+
+
+@with_drawn_cases
+def layer_macs_cases(seed, count=12):
+    """(name, options, input_shape) for layer_macs: Conv2D (kernels 1 to 7, strides 1 to 3,
+    "valid" and "same", odd and even sides, 1 to 64 channels), Dense on a flat input, and
+    the layers without weights (pooling, GlobalAveragePooling2D, Flatten, Dropout,
+    BatchNormalization) on images or vectors."""
+    rng = _rng(seed)
+    cases = [("Conv2D", {"filters": 16, "kernel_size": 2, "padding": "same"}, (32, 32, 3)),
+             ("Conv2D", {"filters": 1, "kernel_size": 1}, (1, 1, 1)),
+             ("Conv2D", {"filters": 6, "kernel_size": 5, "strides": 2}, (13, 9, 2)),
+             ("Dense", {"units": 10}, (500,)),
+             ("MaxPooling2D", {"pool_size": 2}, (4, 4, 8))]
+    for index in range(count):
+        kind = index % 4
+        if kind < 2:
+            f = int(rng.integers(1, 8))
+            h, w = (int(v) for v in rng.integers(f, f + 40, size=2))
+            options = {"filters": int(rng.integers(1, 129)), "kernel_size": f}
+            if rng.random() < 0.7:
+                options["strides"] = int(rng.integers(1, 4))
+            if rng.random() < 0.6:
+                options["padding"] = ["valid", "same"][int(rng.integers(0, 2))]
+            cases.append(("Conv2D", options, (h, w, int(rng.integers(1, 65)))))
+        elif kind == 2:
+            cases.append(("Dense", {"units": int(rng.integers(1, 1001))},
+                          (int(rng.integers(1, 4097)),)))
+        else:
+            image = tuple(int(v) for v in rng.integers(3, 30, size=2)) + (int(rng.integers(1, 65)),)
+            name = ["MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Flatten",
+                    "Dropout", "BatchNormalization"][int(rng.integers(0, 6))]
+            options = {"pool_size": int(rng.integers(2, 4))} if "Pooling2D" in name else {}
+            if name.endswith("Pooling2D") and name.startswith("Global"):
+                options = {}
+            if name == "Dropout":
+                options = {"rate": 0.5}
+            flat = name in ("Dropout", "BatchNormalization") and rng.random() < 0.5
+            cases.append((name, options, (int(np.prod(image)),) if flat else image))
     return cases
 
 

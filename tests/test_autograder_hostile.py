@@ -193,7 +193,13 @@ def scores_of(batch, student):
 
 
 def stock_scores(batch, student):
-    return {name: score for name, (score, _) in batch["stock"][student].tests.items()}
+    """Autograded tests' scores under stock nbgrader (not the written answer, which waits)."""
+    return {name: score for name, (score, _) in batch["stock"][student].tests.items()
+            if not name.startswith("written_")}
+
+
+# Lesson 01 has a written answer: a graded row waits for the instructor to score it.
+GRADED = ("graded", "needs manual grading")
 
 
 def printed(batch, student):
@@ -213,9 +219,12 @@ def test_the_batch_finishes(batch):
 def test_honest_submissions_score_as_stock_nbgrader(batch):
     """Before and after the attackers, every honest submission scores as stock nbgrader."""
     for student in ("aa_solution", "aa_blank", "aa_no_bias", "zz_solution", "zz_no_bias"):
-        assert row(batch, student)["status"] == "graded"
+        assert row(batch, student)["status"] in GRADED
         assert scores_of(batch, student) == stock_scores(batch, student), student
-    assert batch["stock"]["aa_solution"].full_marks and batch["stock"]["aa_blank"].score == 0
+    solution = batch["stock"]["aa_solution"]
+    assert all(got == maximum for name, (got, maximum) in solution.tests.items()
+               if not name.startswith("written_"))
+    assert batch["stock"]["aa_blank"].score == 0
     assert stock_scores(batch, "aa_no_bias")["test_dense_forward"] == 0
 
 
@@ -226,7 +235,7 @@ def test_attackers_score_what_their_answers_deserve(batch):
                     "startup_file", "read_secrets", "history_spy", "write_anywhere",
                     "background_writer", "attack_processes", "many_processes",
                     "script_feedback", "skip_tags", "edited_locked"):
-        assert row(batch, student)["status"] == "graded", row(batch, student)
+        assert row(batch, student)["status"] in GRADED, row(batch, student)
         assert scores_of(batch, student) == deserved, (student, row(batch, student))
 
 
@@ -263,7 +272,7 @@ def test_limits_stop_runaway_code(batch):
     for student, reason in (("child_memory", "memory"),
                             ("os_exit", "died"), ("segfault", "died"),
                             ("uninterruptible", "time limit")):
-        assert row(batch, student)["status"] == "graded", row(batch, student)
+        assert row(batch, student)["status"] in GRADED, row(batch, student)
         assert float(row(batch, student)["score"]) == 0, student
         assert reason in row(batch, student)["message"], row(batch, student)
 

@@ -172,10 +172,15 @@ def test_gradescope_bundle_layout(bundle):
 @pytest.mark.xdist_group("gradescope")
 def test_gradescope_results_json(bundle, tmp_path):
     """Run as Gradescope would (the bundle alone on the path): a solved and a blank notebook
-    give results.json with one test per graded cell, the right points, no hidden code."""
+    give results.json with one test per graded cell, the right points, no hidden code; the
+    written answer is listed as pending, out of 0 (a person grades it)."""
+    from autograder.gradescope import written_answers
+
     release = LESSONS / LESSON / notebook_name(LESSON)
     solution = SOLUTIONS / LESSON / notebook_name(LESSON)
     hidden = hidden_lines(solution)
+    written = written_answers(release)
+    assert written == {"written_linear_collapse": 2.0}
     for name, notebook, full in (("solved", None, True), ("blank", release, False)):
         submission = tmp_path / name / "submission"
         submission.mkdir(parents=True)
@@ -195,12 +200,16 @@ def test_gradescope_results_json(bundle, tmp_path):
         expected = lesson_tests(_template_gradebook(bundle))[LESSON]
         text = results_path.read_text(encoding="utf-8")
         report = json.loads(text)
-        assert {test["name"].split(":")[0] for test in report["tests"]} == set(expected)
-        for test in report["tests"]:
+        graded = {test["name"].split(":")[0].split(" (")[0]: test for test in report["tests"]}
+        assert set(graded) == set(expected)
+        for grade_id, test in graded.items():
             assert set(test) >= {"name", "score", "max_score", "output", "visibility"}
-            assert test["max_score"] == expected[test["name"].split(":")[0]]
+            if grade_id in written:
+                assert test["max_score"] == 0 and "pending" in test["output"], test
+            else:
+                assert test["max_score"] == expected[grade_id]
         assert report["score"] == sum(test["score"] for test in report["tests"])
-        total = sum(expected.values())
+        total = sum(points for grade_id, points in expected.items() if grade_id not in written)
         assert report["score"] == (total if full else 0), name
         assert not [line for line in hidden if line in text], name
 

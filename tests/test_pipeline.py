@@ -174,9 +174,9 @@ def test_sources_have_solutions_and_graded_tests():
 
 
 def test_written_questions_graded_by_hand():
-    """Lessons 02-11 each have a written answer cell with points and a rubric the release hides."""
+    """Lessons 01-11 each have a written answer cell with points and a rubric the release hides."""
     for lesson in ALL_LESSONS:
-        if not "02" <= lesson[:2] <= "11":
+        if not "01" <= lesson[:2] <= "11":
             continue
         written = written_answers(lesson)
         assert written, f"{lesson}: no written question (a markdown solution cell)"

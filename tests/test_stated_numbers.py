@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from course_lib import optim, shapes
-from course_lib.summary import summary, total_params
+from course_lib.summary import cost_summary, summary, total_macs, total_params
 from tests.lesson_text import cells, code, markdown, rubric, states
 
 def total(layers_, input_shape):
@@ -84,11 +84,23 @@ def test_03_nanodegree_layers():
 # ---------------------------------------------------------------- lesson 04
 
 def test_04_conv_layer_cost_grows_with_the_image():
-    """Parameters independent of H·W; multiply-adds grow about 1,000 times from 32² to 1000²."""
-    text = markdown("04", "cell-003")
-    assert round(1000 * 1000 / (32 * 32), -3) == 1000
-    states(text, "about 1,000 times", "**80**", "**896**")
+    """Conv2D(16, 3, same) on RGB: 448 parameters at 32² and 1000²; multiply-adds and output
+    bytes grow 976.6 times (the cell's numbers, from layer_macs and the output shape)."""
     assert shapes.conv_params(16, 2, 1) == 80 and shapes.conv_params(32, 3, 3) == 896
+    states(markdown("04", "cell-003"), "**80**", "**896**")
+    text = markdown("04", "cost-grows-text")
+    layer = ("Conv2D", {"filters": 16, "kernel_size": 3, "padding": "same"})
+    costs = {}
+    for side in (32, 1000):
+        (row,) = cost_summary([layer], (side, side, 3))
+        costs[side] = row
+        states(text, f"**{row[3]:,}** multiply-adds" if side == 32 else f"**{row[3]:,}**",
+               f"**{row[4]:,}**")
+    assert costs[32][2] == costs[1000][2] == 448 and "**448** parameters on both" in text
+    ratio = costs[1000][3] / costs[32][3]
+    assert ratio == costs[1000][4] / costs[32][4] == (1000 / 32) ** 2
+    states(text, f"both grow {ratio:.1f} times")
+    assert 'Conv2D(16, 3, padding="same")' in markdown("04", "cost-grows-intro")
 
 
 def test_04_cifar_cnn_summary():
@@ -128,6 +140,36 @@ def test_04_global_average_pooling_head():
     fewer = flatten_total - gap_total
     states(markdown("04", "cell-025"), fewer, f"about {round(100 * fewer / flatten_total)}%")
     states(markdown("04", "cell-026"), fewer)
+
+
+def test_04_multiply_adds_and_memory():
+    """Section 9: the CIFAR CNN's multiply-adds and output bytes by hand, the shares of the conv
+    and dense layers, and the comparison of the lesson's networks (MLP, small CNN, GAP head)."""
+    rows = cost_summary(CIFAR_CNN, (32, 32, 3))
+    table = markdown("04", "macs-table")
+    states(table, *(f"**{row[3]:,}**" for row in rows if row[3]), f"**{total_macs(rows):,}**",
+           f"**{sum(row[4] for row in rows):,}**", *(f"| {row[4]:,} |" for row in rows))
+    conv_macs = sum(row[3] for row in rows if row[0] == "Conv2D")
+    conv_params = sum(row[2] for row in rows if row[0] == "Conv2D")
+    text = markdown("04", "macs-networks")
+    states(text, f"hold {round(100 * conv_params / total_params(rows))}%",
+           f"**{round(100 * conv_macs / total_macs(rows))}%**",
+           f"holds {round(100 * rows[7][2] / total_params(rows))}% of the parameters and does "
+           f"{round(100 * rows[7][3] / total_macs(rows))}% of the work")
+    mlp = cost_summary([("Dense", {"units": 256}), ("Dense", {"units": 256}),
+                        ("Dense", {"units": 10})], (784,))
+    small = cost_summary(SMALL_GAP_CNN, (28, 28, 1))
+    gap = cost_summary(CIFAR_CNN[:6] + [("GlobalAveragePooling2D", {}), ("Dense", {"units": 10})],
+                       (32, 32, 3))
+    lessons = markdown("04", "macs-lessons")
+    states(lessons, f"{total_macs(mlp):,} multiply-adds for {total_params(mlp):,} parameters",
+           f"the {total_params(mlp) - total_macs(mlp)} biases",
+           f"{round(total_params(mlp) / total_params(small))} times",
+           f"**{total_macs(small) / total_macs(mlp):.1f} times more**",
+           f"({total_macs(small):,})",
+           f"{round(100 * (1 - total_params(gap) / total_params(rows)))}% of the CIFAR",
+           f"**{round(100 * (1 - total_macs(gap) / total_macs(rows)))}%**",
+           f"({total_macs(rows):,} down to {total_macs(gap):,})")
 
 
 def test_04_lenet5():
@@ -256,8 +298,16 @@ def test_11_frozen_classifier_counts():
     states(" ".join(text.split()), f"= {head:,} trainable and {base_total:,} non-trainable")
 
 def test_written_questions_state_what_the_cells_compute():
-    """The new written questions' numbers: 0.28 points, conv3's 18,496, half a point of 179."""
+    """The written questions' numbers: lesson 01's 32 -> 8 parameters, 0.28 points, conv3's
+    18,496, half a point of 179."""
     from course_lib import digits
+
+    cell = code("01", "cell-012")
+    assert "size=(3, 5)" in cell and "size=(5, 2)" in cell and "w1 @ w2" in cell
+    two, one = shapes.mlp_param_count([3, 5, 2]), shapes.mlp_param_count([3, 2])
+    assert "3 → 5 → 2" in markdown("01", "question-linear-collapse")
+    states(rubric("01", "written_linear_collapse"), f"= {two} parameters",
+           f"3·2 + 2 = {one} (the cell prints {two} -> {one})")
 
     (_, labels), (_, val_labels) = digits.load_digits_split()
     states(rubric("07", "written_monitor_loss_or_accuracy"),

@@ -74,10 +74,18 @@ def test_feedback_never_shows_hidden_tests(graded):
         assert "END HIDDEN TESTS" not in page.read_text(encoding="utf-8"), student
 
 
+def autograded_full_marks(score):
+    """Full marks on every autograded test; a written answer (`written_*`) waits for the
+    instructor, its points in max_score but not yet in the score."""
+    tests = [value for name, value in score.tests.items() if not name.startswith("written_")]
+    return bool(tests) and all(abs(got - maximum) < 1e-9 for got, maximum in tests)
+
+
 def test_scores_solved_blank_hostile(graded):
     """Full marks, zero, and for the hostile one: the deleted test is back and scores 0."""
     scores = graded["scores"]
-    assert scores["solved"].full_marks
+    assert autograded_full_marks(scores["solved"])
+    assert scores["solved"].tests["written_linear_collapse"] == (0, 2)  # for a person to grade
     assert scores["blank"].score == 0
     hostile_tests = scores["hostile"].tests
     assert set(hostile_tests) == set(scores["solved"].tests)  # test_softmax put back
@@ -88,7 +96,7 @@ def test_scores_solved_blank_hostile(graded):
 
 def test_stderr_warning_costs_nothing(graded):
     """A correct answer that prints to stderr keeps full marks under stock autograde."""
-    assert graded["scores"]["warns"].full_marks
+    assert autograded_full_marks(graded["scores"]["warns"])
 
 
 def test_gradebook_is_anchored_at_the_course_root(graded, tmp_path, monkeypatch):

@@ -1,9 +1,15 @@
-"""course_lib.summary against real Keras models (shapes and count_params per layer)."""
+"""course_lib.summary against real Keras models (shapes and count_params per layer), and its
+multiply-adds and activation memory against counts taken from running the NumPy layers."""
 
+import numpy as np
 import pytest
 
 from course_lib import summary as summary_module
-from course_lib.summary import format_summary, layer_row, summary, total_params
+from course_lib.layers import conv
+from course_lib.layers.conv import conv2d_forward, conv2d_forward_naive
+from course_lib.layers.dense import dense_forward
+from course_lib.summary import (cost_summary, format_summary, layer_macs, layer_row, summary,
+                                total_macs, total_params)
 
 CIFAR_CNN = [
     ("Conv2D", {"filters": 16, "kernel_size": 2, "padding": "same", "activation": "relu"}),
@@ -113,3 +119,101 @@ def test_print_summary(capsys):
     rows = summary_module.print_summary([("Flatten", {}), ("Dense", {"units": 2})], (3, 3, 1))
     assert rows == [("Flatten", (9,), 0), ("Dense", (2,), 20)]
     assert "Total params: 20" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- multiply-adds and memory
+
+class _CountingNumpy:
+    """NumPy for conv2d_forward_naive, with np.sum recording how many values it adds up:
+    the naive forward sums window * filter, one value per multiplication it made."""
+
+    def __init__(self):
+        self.products = 0
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    def sum(self, values, *args, **kwargs):
+        self.products += np.size(values)
+        return np.sum(values, *args, **kwargs)
+
+
+CONV_LAYERS = [  # (input shape, options): valid and same, strides, rectangular kernels
+    ((5, 6, 3), {"filters": 4, "kernel_size": 3}),
+    ((5, 6, 3), {"filters": 4, "kernel_size": 3, "padding": "same"}),
+    ((7, 5, 2), {"filters": 3, "kernel_size": 2, "strides": 2}),
+    ((7, 5, 2), {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
+    ((6, 7, 1), {"filters": 5, "kernel_size": (3, 2), "strides": 3, "padding": "same"}),
+    ((4, 4, 6), {"filters": 2, "kernel_size": 1}),
+    ((4, 4, 2), {"filters": 3, "kernel_size": 4}),
+]
+
+
+@pytest.mark.parametrize("input_shape, options", CONV_LAYERS)
+def test_conv_macs_count_the_naive_forwards_multiplications(input_shape, options, monkeypatch):
+    """layer_macs("Conv2D") = the products conv2d_forward_naive computes on one image,
+    padded zeros included; with ones in x and w and no bias, the outputs' sum counts those
+    that fall on the image."""
+    rng = np.random.default_rng(0)
+    kernel = options["kernel_size"]
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    x = rng.normal(size=(1, *input_shape))
+    w = rng.normal(size=(kh, kw, input_shape[-1], options["filters"]))
+    b = rng.normal(size=options["filters"])
+    counting = _CountingNumpy()
+    monkeypatch.setattr(conv, "np", counting)
+    out = conv2d_forward_naive(x, w, b, options.get("strides", 1), options.get("padding", "valid"))
+    monkeypatch.undo()
+    assert layer_macs("Conv2D", options, input_shape) == counting.products
+    assert out.shape[1:] == layer_row("Conv2D", options, input_shape)[0]
+    ones, _ = conv2d_forward(np.ones((1, *input_shape)), np.ones(w.shape), np.zeros(b.shape),
+                             options.get("strides", 1), options.get("padding", "valid"))
+    on_image = int(ones.sum())  # each product of a 1 on the image with a weight 1 adds 1
+    if options.get("padding", "valid") == "valid":
+        assert on_image == counting.products
+    else:
+        assert on_image <= counting.products
+
+
+@pytest.mark.parametrize("input_shape, units", [((7,), 3), ((1,), 1), ((12,), 5), ((3, 4), 2)])
+def test_dense_macs_count_the_products(input_shape, units):
+    """layer_macs("Dense"): ones through dense_forward, no bias: each output sums n_in ones."""
+    x = np.ones((1, int(np.prod(input_shape[:-1])), input_shape[-1]))
+    out, _ = dense_forward(x.reshape(-1, input_shape[-1]), np.ones((input_shape[-1], units)),
+                           np.zeros(units))
+    assert layer_macs("Dense", {"units": units}, input_shape) == int(out.sum())
+
+
+def test_layers_without_weights_have_no_macs_and_errors():
+    """Pooling, Flatten, Dropout, Activation, BatchNormalization: 0; bad layers: ValueError."""
+    for name, options in [("MaxPooling2D", {}), ("AveragePooling2D", {"pool_size": 3}),
+                          ("GlobalAveragePooling2D", {}), ("GlobalMaxPooling2D", {}),
+                          ("Flatten", {}), ("Dropout", {"rate": 0.5}),
+                          ("Activation", {"activation": "relu"}), ("BatchNormalization", {})]:
+        assert layer_macs(name, options, (6, 6, 4)) == 0, name
+    with pytest.raises(ValueError, match="unknown name"):
+        layer_macs("Conv3D", {}, (8, 8, 1))
+    with pytest.raises(ValueError, match="rank 3"):
+        layer_macs("Conv2D", {"filters": 2, "kernel_size": 1}, (8,))
+    with pytest.raises(ValueError, match="filters"):
+        layer_macs("Conv2D", {"kernel_size": 1}, (8, 8, 1))
+
+
+def test_cost_summary_memory_is_the_float32_outputs_size():
+    """Output bytes = nbytes of each layer's float32 output for one image (course_lib forwards);
+    the CIFAR CNN's 1,762,184 multiply-adds; the table prints both columns."""
+    layers = [("Conv2D", {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}),
+              ("Flatten", {}), ("Dense", {"units": 3})]
+    rows = cost_summary(layers, (9, 7, 2))
+    out, _ = conv2d_forward(np.zeros((1, 9, 7, 2), np.float32), np.zeros((3, 3, 2, 4), np.float32),
+                            np.zeros(4, np.float32), 2, "same")
+    flat = out.reshape(1, -1)
+    dense, _ = dense_forward(flat, np.zeros((flat.shape[1], 3), np.float32),
+                             np.zeros(3, np.float32))
+    assert [row[4] for row in rows] == [out.nbytes, flat.nbytes, dense.nbytes]
+    assert [row[:3] for row in rows] == summary(layers, (9, 7, 2))
+    rows = cost_summary(CIFAR_CNN, (32, 32, 3))
+    assert [row[3] for row in rows if row[3]] == [196_608, 524_288, 524_288, 512_000, 5_000]
+    assert total_macs(rows) == 1_762_184 and total_params(rows) == 528_054
+    table = format_summary(rows)
+    assert "Mult-Adds" in table and "Total mult-adds: 1,762,184 (FLOPs: 3,524,368)" in table

@@ -32,7 +32,7 @@ from course_lib.checks.lesson00 import count_values
 from course_lib.checks.lesson01 import dense_forward, mlp_param_count, relu_forward, softmax
 from course_lib.checks.lesson02 import conv1d, conv2d_forward, correlate2d_single
 from course_lib.checks.lesson03 import conv_output_shape, conv_output_size, pool_output_shape
-from course_lib.checks.lesson04 import conv_params, summary
+from course_lib.checks.lesson04 import conv_params, layer_macs, summary
 from course_lib.checks.lesson05 import (avg_pool2d_forward, global_avg_pool2d_forward,
                                         max_pool2d_backward, max_pool2d_forward)
 from course_lib.checks.lesson06 import (conv2d_backward, dense_backward, mlp_loss_and_gradients,
@@ -48,7 +48,7 @@ from course_lib.checks.lesson11 import build_frozen_classifier, count_trainable_
 __all__ = ["count_values", "dense_forward", "relu_forward", "softmax", "mlp_param_count",
            "conv1d", "correlate2d_single", "conv2d_forward", "conv_output_size",
            "conv_output_shape", "pool_output_shape",
-           "conv_params", "summary", "max_pool2d_forward", "max_pool2d_backward",
+           "conv_params", "summary", "layer_macs", "max_pool2d_forward", "max_pool2d_backward",
            "avg_pool2d_forward", "global_avg_pool2d_forward"]
 __all__ += ["conv2d_backward", "numerical_gradient", "relative_error", "dense_backward",
             "relu_backward", "mlp_loss_and_gradients"]
@@ -68,6 +68,7 @@ REFERENCES = {
     "conv2d_forward": "course_lib.layers", "conv_output_size": "course_lib.shapes",
     "conv_output_shape": "course_lib.shapes", "pool_output_shape": "course_lib.shapes",
     "conv_params": "course_lib.shapes", "summary": "course_lib.summary",
+    "layer_macs": "course_lib.summary",
     "max_pool2d_forward": "course_lib.layers", "max_pool2d_backward": "course_lib.layers",
     "avg_pool2d_forward": "course_lib.layers", "global_avg_pool2d_forward": "course_lib.layers",
     "conv2d_backward": "course_lib.layers", "numerical_gradient": "course_lib.gradcheck",

@@ -3,7 +3,7 @@
 import math
 
 from course_lib import shapes
-from course_lib.cases import conv_params_cases
+from course_lib.cases import conv_params_cases, layer_macs_cases
 from course_lib import summary as summary_module
 from course_lib.checks._core import Case, Mistake, run_check
 
@@ -122,3 +122,67 @@ def summary(function):
         ],
         generic_hint="Walk the layers in order: each row is (name, output_shape, params), and "
                      "a layer's output shape is the next layer's input shape.")
+
+
+def _macs_with(conv_rule=None, dense_rule=None, other_rule=None):
+    """layer_macs with one rule replaced: conv_rule(h, w, c, h_out, w_out, k, f),
+    dense_rule(n_in, units), other_rule(name, options, input_shape, output_shape)."""
+    def wrong(name, options, input_shape):
+        output_shape, _ = summary_module.layer_row(name, options, input_shape)
+        if name == "Conv2D" and conv_rule is not None:
+            h, w, c = input_shape
+            h_out, w_out, k = output_shape
+            return conv_rule(h, w, c, h_out, w_out, k, options["kernel_size"])
+        if name == "Dense" and dense_rule is not None:
+            return dense_rule(input_shape[-1], options["units"])
+        if name not in ("Conv2D", "Dense") and other_rule is not None:
+            return other_rule(name, options, input_shape, output_shape)
+        return summary_module.layer_macs(name, options, input_shape)
+    return wrong
+
+
+def layer_macs(function):
+    """Check a learner's layer_macs(name, options, input_shape) against the reference."""
+    cases = [Case(("Conv2D", {"filters": 16, "kernel_size": 2, "padding": "same"}, (32, 32, 3)),
+                  label="the CIFAR CNN's first layer: 32*32*16*2*2*3"),
+             Case(("Conv2D", {"filters": 4, "kernel_size": 3}, (6, 6, 2)),
+                  label="Conv2D(4, 3) 'valid' on 6x6x2: a 4x4 output"),
+             Case(("Conv2D", {"filters": 8, "kernel_size": 3, "strides": 2, "padding": "same"},
+                   (9, 9, 5)), label="a strided 'same' Conv2D"),
+             Case(("Dense", {"units": 10}, (500,)), label="Dense(10) on 500 inputs"),
+             Case(("MaxPooling2D", {"pool_size": 2}, (16, 16, 16)), label="MaxPooling2D(2)"),
+             Case(("BatchNormalization", {}, (8, 8, 64)), label="BatchNormalization"),
+             Case(("Flatten", {}, (4, 4, 64)), label="Flatten")]
+    cases += [Case(case, label=f"{case[0]} {case[1]} on {case[2]}")
+              for case in layer_macs_cases(424, count=8)]  # the graded test's generator
+    return run_check(
+        "layer_macs", function, summary_module.layer_macs, cases,
+        mistakes=[
+            Mistake(_macs_with(conv_rule=lambda h, w, c, h_out, w_out, k, f:
+                               h_out * w_out * k * f * f),
+                    "Each output value sums over a whole F x F x C_in window: multiply by "
+                    "C_in, the input's channels."),
+            Mistake(_macs_with(conv_rule=lambda h, w, c, h_out, w_out, k, f:
+                               h * w * k * f * f * c),
+                    "Count one window per OUTPUT position: H_out * W_out (after strides and "
+                    "padding), not the input's H * W."),
+            Mistake(_macs_with(conv_rule=lambda h, w, c, h_out, w_out, k, f:
+                               h_out * w_out * k * (f * f * c + 1),
+                               dense_rule=lambda n_in, units: (n_in + 1) * units),
+                    "The bias is added, not multiplied: it is not a multiply-add here (count "
+                    "the products with weights only)."),
+            Mistake(_macs_with(conv_rule=lambda h, w, c, h_out, w_out, k, f:
+                               k * f * f * c + k),
+                    "That is the parameter count: the filters are applied at every output "
+                    "position, H_out * W_out times."),
+            Mistake(_macs_with(other_rule=lambda name, options, before, after:
+                               math.prod(after) * options.get("pool_size", 2) ** 2
+                               if "Pooling2D" in name and "Global" not in name else 0),
+                    "Pooling compares or averages, with no weights: count 0 multiply-adds."),
+            Mistake(_macs_with(other_rule=lambda name, options, before, after:
+                               math.prod(after) if name == "BatchNormalization" else 0),
+                    "This lesson counts 0 multiply-adds for BatchNormalization (its scale "
+                    "and shift can be folded into the layer before)."),
+        ],
+        generic_hint="Conv2D: H_out * W_out * K * F * F * C_in; Dense: n_in * units; every "
+                     "other layer: 0. Bias additions are not counted.")

@@ -1,8 +1,8 @@
 """Every layer of the course, described once.
 
 A ``LayerSpec`` holds what the rest of course_lib needs to know about one Keras
-layer: its Keras class name and arguments (with Keras' defaults), its output shape
-and parameter count (lesson 04's ``summary``), the NumPy forward and backward
+layer: its Keras class name and arguments (with Keras' defaults), its output shape,
+parameter count and multiply-adds (lesson 04's ``summary`` and ``layer_macs``), the NumPy forward and backward
 passes (``course_lib.layers``), how the tiny NumPy network calls them
 (``course_lib.network``) and what the lesson 04 layer builder offers
 (``course_lib.widgets.layer_stack``). Everything else is derived from ``LAYERS``:
@@ -42,6 +42,8 @@ class LayerSpec:
     - options: {Keras argument: default} (REQUIRED when there is none)
     - output_shape(input_shape, options) -> shape, both without the batch axis
     - param_count(input_shape, options) -> int (trainable and not, as count_params())
+    - mac_count(input_shape, options) -> int, the multiply-adds of one example's forward pass
+      through the layer's weights (Conv2D, Dense; bias additions not counted; 0 for the rest)
     - input_rank: None, or (rank, layout) the input must have, e.g. IMAGES
     - forward, backward: the NumPy passes (out, cache = forward(x, *weights, **arguments))
     - weights: names of forward's weight arguments, in order ("w", "b")
@@ -55,6 +57,7 @@ class LayerSpec:
     options: dict
     output_shape: Callable
     param_count: Callable = lambda input_shape, options: 0
+    mac_count: Callable = lambda input_shape, options: 0
     input_rank: Optional[tuple] = None
     forward: Optional[Callable] = None
     backward: Optional[Callable] = None
@@ -83,6 +86,20 @@ def _conv_init(rng, input_channels, options):
 def _dense_init(rng, input_channels, options):
     return {"w": he_normal((input_channels, options["units"]), input_channels, rng),
             "b": np.zeros(options["units"])}
+
+
+def _conv_macs(shape, options):
+    """H_out * W_out * K output values, each KH * KW * C_in multiply-adds (the bias: an add)."""
+    out_h, out_w, filters = shapes.conv_output_shape(
+        shape, options["filters"], options["kernel_size"], options["strides"], options["padding"])
+    kernel = options["kernel_size"]
+    kernel_h, kernel_w = (kernel, kernel) if isinstance(kernel, int) else kernel
+    return out_h * out_w * filters * kernel_h * kernel_w * shape[-1]
+
+
+def _dense_macs(shape, options):
+    """units outputs per position of the leading axes, each n_in multiply-adds."""
+    return math.prod(shape) * options["units"]
 
 
 def _pool_arguments(options, training):
@@ -120,6 +137,7 @@ LAYERS = (
             shape, o["filters"], o["kernel_size"], o["strides"], o["padding"]),
         param_count=lambda shape, o: shapes.conv_params(o["filters"], o["kernel_size"],
                                                         shape[-1]),
+        mac_count=_conv_macs,
         input_rank=IMAGES, forward=conv.conv2d_forward, backward=conv.conv2d_backward,
         weights=("w", "b"),
         arguments=lambda o, training: {"stride": o["strides"], "padding": o["padding"]},
@@ -144,6 +162,7 @@ LAYERS = (
         "Dense", {"units": REQUIRED, "activation": None},
         output_shape=lambda shape, o: tuple(shape[:-1]) + (o["units"],),
         param_count=lambda shape, o: shapes.dense_params(shape[-1], o["units"]),
+        mac_count=_dense_macs,
         forward=dense.dense_forward, backward=dense.dense_backward, weights=("w", "b"),
         arguments=lambda o, training: {}, init=_dense_init,
         functions=(dense.dense_forward, dense.dense_backward),

@@ -54,6 +54,33 @@ def summary_with(**changes):
     return {"summary": SUMMARY.format(**dict(CORRECT, **changes))}
 
 
+# A correct layer_macs with the output size computed by hand; {conv} and {dense} are spliced
+# in to make the misconceptions below.
+MACS = '''def layer_macs(name, options, input_shape):
+    if name == "Conv2D":
+        h, w, c = input_shape
+        f, s = options["kernel_size"], options.get("strides", 1)
+        k = options["filters"]
+        if options.get("padding", "valid") == "same":
+            h_out, w_out = -(-h // s), -(-w // s)
+        else:
+            h_out, w_out = (h - f) // s + 1, (w - f) // s + 1
+        return {conv}
+    if name == "Dense":
+        n_in, units = input_shape[-1], options["units"]
+        return {dense}
+    if name in ("MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Flatten",
+                "Dropout", "BatchNormalization"):
+        return 0
+    raise ValueError(f"unknown layer {{name}}")
+'''
+CORRECT_MACS = dict(conv="h_out * w_out * k * f * f * c", dense="n_in * units")
+
+
+def macs_with(**changes):
+    return {"layer_macs": MACS.format(**dict(CORRECT_MACS, **changes))}
+
+
 VARIANTS = [
     # misconceptions: conv_params
     Variant("conv_no_bias", {"conv_params": CONV.format(
@@ -83,6 +110,18 @@ VARIANTS = [
         "def summary(layers, input_shape):\n"
         "    from course_lib.summary import summary as reference\n"
         "    return reference(layers, input_shape)\n")}, ["test_summary"]),
+    # misconceptions: layer_macs
+    Variant("macs_forgets_c_in", macs_with(conv="h_out * w_out * k * f * f"), ["test_layer_macs"]),
+    Variant("macs_input_size", macs_with(conv="h * w * k * f * f * c"), ["test_layer_macs"]),
+    Variant("macs_bias_as_multiply", macs_with(conv="h_out * w_out * k * (f * f * c + 1)",
+                                               dense="(n_in + 1) * units"), ["test_layer_macs"]),
+    Variant("macs_parameter_count", macs_with(conv="k * f * f * c + k"), ["test_layer_macs"]),
+    Variant("macs_valid_size_always", macs_with(conv="((h - f) // s + 1) * ((w - f) // s + 1)"
+                                                     " * k * f * f * c"), ["test_layer_macs"]),
+    Variant("macs_uses_reference", {"layer_macs": (
+        "def layer_macs(name, options, input_shape):\n"
+        "    from course_lib.summary import layer_macs as reference\n"
+        "    return reference(name, options, input_shape)\n")}, ["test_layer_macs"]),
     # other correct answers: plain formulas, loops, lists instead of tuples for shapes
     Variant("alternative_formulas", dict(summary_with(), conv_params=CONV.format(body=(
         "total = 0\n"
@@ -114,6 +153,24 @@ VARIANTS = [
         "            raise ValueError('unknown layer: ' + name)\n"
         "        rows.append([name, shape, params])\n"
         "    return rows\n")}),
+    # layer_macs by counting: the products of one window, times the windows' corners, in NumPy
+    Variant("alternative_macs_counted", {"layer_macs": (
+        "def layer_macs(name, options, input_shape):\n"
+        "    if name not in ('Conv2D', 'Dense', 'MaxPooling2D', 'AveragePooling2D',\n"
+        "                    'GlobalAveragePooling2D', 'Flatten', 'Dropout',\n"
+        "                    'BatchNormalization'):\n"
+        "        raise ValueError('layer_macs: no layer called ' + repr(name))\n"
+        "    if name == 'Dense':\n"
+        "        return np.ones((input_shape[-1], options['units']), dtype=np.int64).sum()\n"
+        "    if name != 'Conv2D':\n"
+        "        return 0\n"
+        "    f, s = options['kernel_size'], options.get('strides', 1)\n"
+        "    same = options.get('padding', 'valid') == 'same'\n"
+        "    corners = [len(range(0, n if same else n - f + 1, s)) for n in input_shape[:2]]\n"
+        "    per_output = 0\n"
+        "    for _ in range(f * f * input_shape[2]):\n"
+        "        per_output += 1\n"
+        "    return np.prod(corners) * options['filters'] * per_output\n")}),
     # the solution with ordinary globals named like builtins (those the notebook does not call)
     Variant("alternative_builtin_names", {
         "conv_params": shadow_builtins(solution_source("04_counting_parameters", "conv_params"),
