@@ -482,3 +482,21 @@ def test_glorot_with_fan_in_only(capsys):
 
     assert checks.initializer_stddev(initializer_stddev) is False
     assert "averages the two fans" in capsys.readouterr().out
+
+
+def test_build_frozen_classifier_on_a_base_of_its_own_is_named(capsys):
+    """A classifier built on a base it loads itself (not the one given) is told so, not that
+    the given base is still trainable."""
+    import keras
+
+    from course_lib import pretrained
+
+    def build_frozen_classifier(base, num_classes):
+        base = pretrained.load_small_base()
+        base.trainable = False
+        inputs = keras.Input(shape=base.input_shape[1:])
+        x = keras.layers.Flatten()(base(inputs, training=False))
+        return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
+
+    assert checks.build_frozen_classifier(build_frozen_classifier) is False
+    assert "does not hold the base it was given" in capsys.readouterr().out

@@ -121,6 +121,11 @@ def build_frozen_classifier(function):
               f"{traceback.format_exception_only(type(error), error)[-1].strip()}")
         return finish(name, "fail", hint=generic, generic_hint=generic)
     if base.trainable:
+        if hasattr(model, "layers") and not any(layer is base for layer in model.layers):
+            print("✗ build_frozen_classifier: the model does not hold the base it was given.")
+            return finish(name, "fail", hint="use the `base` argument itself: the model is "
+                          "base -> Flatten -> Dense, built on the base the caller passes.",
+                          generic_hint=generic)
         print("✗ build_frozen_classifier: the base is still trainable.")
         return finish(name, "fail", hint="set base.trainable = False before compiling.",
                       generic_hint=generic)
